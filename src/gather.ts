@@ -1,0 +1,195 @@
+/**
+ * `gather`: run awaitables concurrently and collect their results in order.
+ *
+ * @module
+ */
+
+import { CancelledError } from './exceptions.js';
+import {
+  addWaiter,
+  currentScope,
+  removeWaiter,
+  type Scope,
+  takePending,
+  type Waiter,
+} from './internal/scope.js';
+import { checkOptionalBoolean, checkOptions, firstError, show } from './internal/validate.js';
+import { cancelWith, isAwaitable, type Task, type TaskFn, TaskState, toTask } from './tasks.js';
+
+/** Anything weft can wait for: a task, a promise, or a function to run as a task. */
+export type Awaitee<T = unknown> = Task<T> | PromiseLike<T> | TaskFn<T>;
+
+/** The value an {@link Awaitee} produces. */
+export type ResultOf<A> =
+  A extends PromiseLike<infer V> ? V : A extends (...args: never[]) => infer R ? Awaited<R> : never;
+
+/** `gather`'s typed tuple of results. */
+export type GatherResults<T extends readonly unknown[]> = {
+  -readonly [K in keyof T]: ResultOf<T[K]>;
+};
+
+/** `gather(..., { returnExceptions: true })`'s results: each a value or the error it threw. */
+export type GatherSettledResults<T extends readonly unknown[]> = {
+  -readonly [K in keyof T]: ResultOf<T[K]> | Error;
+};
+
+/** Options of {@link gather}. */
+export interface GatherOptions {
+  /**
+   * Return errors (and `CancelledError`s) as results instead of rejecting
+   * with the first one.
+   * @default false
+   */
+  returnExceptions?: boolean;
+}
+
+class Gathering implements Waiter {
+  remaining: number;
+  cancelRequested = false;
+  settled = false;
+  readonly promise: Promise<unknown[]>;
+  private resolve!: (results: unknown[]) => void;
+  private reject!: (error: unknown) => void;
+  private readonly listener = (task: Task<unknown>) => this.childDone(task);
+
+  constructor(
+    readonly children: Task<unknown>[],
+    readonly returnExceptions: boolean,
+    readonly scope: Scope | undefined,
+  ) {
+    this.remaining = children.length;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    if (scope !== undefined) addWaiter(scope, this);
+    for (const child of children) child._onDone(this.listener);
+    if (scope !== undefined && !this.settled) {
+      const pending = takePending(scope);
+      if (pending !== undefined) this.cancel(pending);
+    }
+  }
+
+  /** Cancelling a gather cancels every child; it settles once they all have. */
+  cancel(error: CancelledError): boolean {
+    if (this.settled) return false;
+    let any = false;
+    for (const child of this.children) if (cancelWith(child, error)) any = true;
+    if (any) this.cancelRequested = true;
+    return any;
+  }
+
+  private childDone(child: Task<unknown>): void {
+    this.remaining--;
+    if (this.settled) return;
+    if (!this.returnExceptions && !this.cancelRequested) {
+      if (child._state === TaskState.Failed) {
+        child._markRetrieved();
+        this.finish(false, child._error);
+        return;
+      }
+      if (child._state === TaskState.Cancelled) {
+        this.finish(false, child._error);
+        return;
+      }
+    }
+    if (this.remaining > 0) return;
+    if (this.cancelRequested) {
+      const failed = this.children.find((c) => c._state === TaskState.Failed);
+      if (failed !== undefined && !this.returnExceptions) {
+        failed._markRetrieved();
+        this.finish(false, failed._error);
+        return;
+      }
+      this.finish(false, new CancelledError('gather() was cancelled'));
+      return;
+    }
+    const results = this.children.map((c) => {
+      if (c._state === TaskState.Succeeded) return c._value;
+      if (c._state === TaskState.Failed) c._markRetrieved();
+      return c._error;
+    });
+    this.finish(true, results);
+  }
+
+  private finish(ok: boolean, outcome: unknown): void {
+    this.settled = true;
+    if (this.scope !== undefined) removeWaiter(this.scope, this);
+    if (ok) this.resolve(outcome as unknown[]);
+    else this.reject(outcome);
+  }
+}
+
+function isOptions(value: unknown): boolean {
+  return (
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !isAwaitable(value)
+  );
+}
+
+/**
+ * Run every awaitable concurrently (functions and promises become tasks)
+ * and resolve with their results in argument order, typed as a tuple.
+ *
+ * Without `returnExceptions`, the first error (or child cancellation)
+ * rejects the gather and the other children keep running. With it, errors
+ * are results. Cancelling the gather cancels every child; it then rejects
+ * with `CancelledError` once they have all settled.
+ *
+ * Unlike asyncio, the errors of other children after the first are not
+ * silently marked retrieved: if nobody looks at them, they are reported.
+ *
+ * @example
+ * ```ts
+ * import { gather, sleep } from 'weft';
+ *
+ * const [a, b, c] = await gather(
+ *   () => sleep(20, 'a'),
+ *   sleep(10, 2),
+ *   async () => true,
+ * ); // a: string, b: number, c: boolean
+ *
+ * const settled = await gather([async () => 1, async () => { throw new Error('x'); }], {
+ *   returnExceptions: true,
+ * }); // [1, Error: x]
+ * ```
+ */
+export function gather<const T extends readonly Awaitee[]>(
+  aws: T,
+  options: GatherOptions & { returnExceptions: true },
+): Promise<GatherSettledResults<T>>;
+export function gather<const T extends readonly Awaitee[]>(
+  aws: T,
+  options?: GatherOptions,
+): Promise<GatherResults<T>>;
+export function gather<const T extends readonly Awaitee[]>(...aws: T): Promise<GatherResults<T>>;
+export function gather(...args: unknown[]): Promise<unknown[]> {
+  let inputs: readonly unknown[] = args;
+  let options: GatherOptions | undefined;
+  let label = 'aws';
+  if (
+    args.length >= 1 &&
+    args.length <= 2 &&
+    Array.isArray(args[0]) &&
+    (args.length === 1 || args[1] === undefined || isOptions(args[1]))
+  ) {
+    inputs = args[0] as unknown[];
+    options = args[1] as GatherOptions | undefined;
+  } else {
+    label = 'arguments';
+  }
+  const error = firstError(
+    checkOptions('options', options),
+    checkOptionalBoolean('options.returnExceptions', options?.returnExceptions),
+    ...inputs.map((aw, i) =>
+      isAwaitable(aw)
+        ? undefined
+        : new TypeError(
+            `Expected \`${label}[${i}]\` to be a Task, a promise or a function, got ${show(aw)}`,
+          ),
+    ),
+  );
+  if (error !== undefined) return Promise.reject(error);
+  if (inputs.length === 0) return Promise.resolve([]);
+  const children = inputs.map((aw) => toTask(aw as Awaitee));
+  return new Gathering(children, options?.returnExceptions === true, currentScope()).promise;
+}

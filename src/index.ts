@@ -1,0 +1,50 @@
+/**
+ * weft: asyncio for TypeScript.
+ *
+ * Every public name is re-exported here explicitly, so that an API change is
+ * a diff of this one file.
+ *
+ * @module
+ */
+
+export {
+  CancelledError,
+  type CancelledErrorOptions,
+  InvalidStateError,
+  TaskGroupError,
+  TimeoutError,
+  type WeftErrorOptions,
+} from './exceptions.js';
+export {
+  type Awaitee,
+  type GatherOptions,
+  type GatherResults,
+  type GatherSettledResults,
+  gather,
+  type ResultOf,
+} from './gather.js';
+export type { TaskInfo, UnretrievedErrorHandler } from './internal/report.js';
+export { type RunOptions, run, runMain } from './runners.js';
+export { shield } from './shield.js';
+export { checkpoint, sleep } from './sleep.js';
+export { type GroupTaskOptions, TaskGroup } from './taskgroups.js';
+export {
+  type Awaitable,
+  allTasks,
+  createTask,
+  currentSignal,
+  currentTask,
+  Task,
+  type TaskFn,
+  type TaskOptions,
+} from './tasks.js';
+export { Timeout, timeout, timeoutAt } from './timeouts.js';
+export {
+  type AsCompletedOptions,
+  asCompleted,
+  type ReturnWhen,
+  type WaitOptions,
+  type WaitResult,
+  wait,
+} from './wait.js';
+export { waitFor } from './wait-for.js';

@@ -1,0 +1,589 @@
+/**
+ * Tasks: asyncio's `Task`, on native promises.
+ *
+ * A task runs a function on a later microtask, carries its own cancel scope
+ * through `AsyncLocalStorage`, and is itself awaitable. Awaiting a task is a
+ * checkpoint that links the awaiter's cancellation to it.
+ *
+ * @module
+ */
+
+import { inspect } from 'node:util';
+import { CancelledError, InvalidStateError } from './exceptions.js';
+import { type ErrorRecord, type RunContext, retrieve, track } from './internal/report.js';
+import {
+  addWaiter,
+  currentScope,
+  removeWaiter,
+  requestCancel,
+  Scope,
+  type ScopeOwner,
+  Suspension,
+  storage,
+  takePending,
+  type Waiter,
+} from './internal/scope.js';
+import {
+  checkOptionalBoolean,
+  checkOptionalString,
+  checkOptions,
+  firstError,
+  isThenable,
+  show,
+} from './internal/validate.js';
+
+/** A value or a promise of it. */
+export type Awaitable<T> = T | PromiseLike<T>;
+
+/**
+ * The function a task runs. It receives the task's `AbortSignal`, created
+ * only for functions that declare a parameter (a rest-parameter function
+ * should call `currentSignal()` instead).
+ */
+export type TaskFn<T> = (signal: AbortSignal) => Awaitable<T>;
+
+/** Options of {@link createTask}. */
+export interface TaskOptions {
+  /**
+   * A name for logs, reports and `toString()`.
+   * @default `Task-<id>`
+   */
+  name?: string;
+  /**
+   * Run the function synchronously, up to its first `await`, inside
+   * `createTask` itself (asyncio's eager tasks). A function that never
+   * awaits finishes before `createTask` returns.
+   * @default false
+   */
+  eager?: boolean;
+}
+
+/** A task's private state. */
+const State = { Pending: 0, Succeeded: 1, Failed: 2, Cancelled: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+
+const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
+
+/** Every task not yet done. Also the strong reference that keeps fire-and-forget tasks alive. */
+const pendingTasks = new Set<Task<unknown>>();
+let nextId = 1;
+
+/** Tasks waiting for their first step, started in creation order by one microtask. */
+let startQueue: Task<unknown>[] = [];
+let startScheduled = false;
+
+function flushStartQueue(): void {
+  // Tasks created while this loop runs are appended and started in order too.
+  const queue = startQueue;
+  for (let i = 0; i < queue.length; i++) startTask(queue[i]!);
+  startQueue = [];
+  startScheduled = false;
+}
+
+function scheduleStart(task: Task<unknown>): void {
+  startQueue.push(task);
+  if (!startScheduled) {
+    startScheduled = true;
+    storage.exit(queueMicrotask, flushStartQueue);
+  }
+}
+
+function startTask(task: Task<unknown>): void {
+  if (task._state !== State.Pending) return;
+  // Cancelled before it started: asyncio never runs the coroutine's body.
+  const pending = task._pending;
+  if (pending !== undefined) {
+    task._pending = undefined;
+    task._settle(State.Cancelled, pending);
+    return;
+  }
+  storage.run(task, runBody, task);
+}
+
+function runBody(task: Task<unknown>): void {
+  const body = task._body;
+  task._body = undefined;
+  if (typeof body !== 'function') {
+    awaitForeign(task, body as PromiseLike<unknown>);
+    return;
+  }
+  let result: unknown;
+  try {
+    result = body.length === 0 ? (body as () => unknown)() : body(task.signal);
+  } catch (error) {
+    task._onThrow(error);
+    return;
+  }
+  if (isThenable(result)) {
+    result.then(
+      (value) => task._onReturn(value),
+      (error) => task._onThrow(error),
+    );
+  } else {
+    task._onReturn(result);
+  }
+}
+
+/** A task made from a plain promise: cancelling it settles the task at once; the promise runs on. */
+function awaitForeign(task: Task<unknown>, promise: PromiseLike<unknown>): void {
+  const wait = new Suspension<unknown>(task);
+  wait.promise.then(
+    (value) => task._onReturn(value),
+    (error) => task._onThrow(error),
+  );
+  promise.then(
+    (value) => wait.resolve(value),
+    (error) => wait.reject(error),
+  );
+}
+
+/** The waiter an awaiting scope holds while it awaits a task: its cancellation cancels the task. */
+class AwaitLink implements Waiter {
+  constructor(
+    readonly scope: Scope,
+    readonly awaited: Task<unknown>,
+  ) {}
+  cancel(error: CancelledError): boolean {
+    return cancelWith(this.awaited, error);
+  }
+}
+
+/** Cancel `task` with an existing error object (used to pass a cancellation on). */
+export function cancelWith(task: Task<unknown>, error: CancelledError): boolean {
+  if (task._state !== State.Pending) return false;
+  requestCancel(task, error);
+  return true;
+}
+
+/**
+ * A unit of concurrent work: asyncio's `Task`. Create one with
+ * {@link createTask} (or `new Task(fn)`); await it for its result.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from 'weft';
+ *
+ * await run(async () => {
+ *   const task = createTask(() => sleep(10, 42), { name: 'answer' });
+ *   console.log(String(task)); // Task<answer #2 pending>
+ *   console.log(await task); // 42
+ * });
+ * ```
+ */
+export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
+  /** Unique, increasing id. */
+  readonly id: number;
+  /** Name for logs and reports; may be changed. */
+  name: string;
+
+  /** @internal */ _state: State = State.Pending;
+  /** @internal */ _value: T | undefined = undefined;
+  /** @internal */ _error: unknown = undefined;
+  /** @internal */ _body: TaskFn<T> | PromiseLike<T> | undefined;
+  /** @internal */ _numCancels = 0;
+  /** @internal */ _inFlight = false;
+  /** @internal */ _context: RunContext | undefined;
+  /** @internal */ _creationStack: string | undefined = undefined;
+  /** @internal */ _promise: Promise<T> | undefined = undefined;
+  /** @internal */ _resolve: ((value: T) => void) | undefined = undefined;
+  /** @internal */ _reject: ((error: unknown) => void) | undefined = undefined;
+  /** @internal */ _listeners: Array<(task: Task<T>) => void> | undefined = undefined;
+  /** @internal */ _callbacks: Array<(task: Task<T>) => void> | undefined = undefined;
+  /** @internal */ _links: AwaitLink[] | undefined = undefined;
+  /** @internal */ _retrieved = false;
+  /** @internal */ _record: ErrorRecord | undefined = undefined;
+
+  /**
+   * Prefer {@link createTask}; the constructor does the same.
+   * @param fn - the function to run (receives the task's signal), or a promise to wrap.
+   */
+  constructor(fn: TaskFn<T> | PromiseLike<T>, options?: TaskOptions);
+  /** @internal */
+  constructor(
+    fn: TaskFn<T> | PromiseLike<T>,
+    options: TaskOptions | undefined,
+    context: RunContext,
+  );
+  constructor(fn: TaskFn<T> | PromiseLike<T>, options?: TaskOptions, context?: RunContext) {
+    const error = firstError(
+      typeof fn === 'function' || isThenable(fn)
+        ? undefined
+        : new TypeError(`Expected \`fn\` to be a function or a promise, got ${show(fn)}`),
+      checkOptions('options', options),
+      checkOptionalString('options.name', options?.name),
+      checkOptionalBoolean('options.eager', options?.eager),
+    );
+    if (error !== undefined) throw error;
+    super(undefined);
+    this._task = this;
+    this.id = nextId++;
+    this.name = options?.name ?? `Task-${this.id}`;
+    this._body = fn;
+    this._context = context ?? (currentScope()?._task as Task<unknown> | undefined)?._context;
+    if (this._context?.debug) this._creationStack = creationStack();
+    pendingTasks.add(this as Task<unknown>);
+    if (options?.eager) startTask(this as Task<unknown>);
+    else scheduleStart(this as Task<unknown>);
+  }
+
+  /**
+   * Request cancellation: a `CancelledError` is thrown into the task at the
+   * checkpoint it waits on, or at its next one; `signal` aborts now.
+   * Returns false if the task is already done.
+   */
+  cancel(reason?: unknown): boolean {
+    if (this._state !== State.Pending) return false;
+    const message =
+      typeof reason === 'string' ? reason : `Task '${this.name}' (#${this.id}) was cancelled`;
+    requestCancel(this, new CancelledError(message, { reason }));
+    return true;
+  }
+
+  /** True when the task ended cancelled. */
+  cancelled(): boolean {
+    return this._state === State.Cancelled;
+  }
+
+  /** True when the task has finished: returned, failed or cancelled. */
+  done(): boolean {
+    return this._state !== State.Pending;
+  }
+
+  /** Number of cancellation requests not yet undone by {@link Task.uncancel}. */
+  cancelling(): number {
+    return this._numCancels;
+  }
+
+  /**
+   * Undo one cancellation request and return how many remain. At zero, a
+   * request not yet delivered is dropped (Python 3.13 semantics).
+   */
+  uncancel(): number {
+    if (this._numCancels > 0) this._numCancels--;
+    if (this._numCancels === 0) this._pending = undefined;
+    return this._numCancels;
+  }
+
+  /**
+   * The task's value. Throws `InvalidStateError` if it is not done,
+   * `CancelledError` if it was cancelled, and its error if it failed.
+   */
+  result(): T {
+    switch (this._state) {
+      case State.Succeeded:
+        return this._value as T;
+      case State.Pending:
+        throw new InvalidStateError(`Task '${this.name}' (#${this.id}) is not done yet`, {
+          state: 'pending',
+        });
+      default:
+        this._markRetrieved();
+        throw this._error;
+    }
+  }
+
+  /**
+   * The task's error, or `undefined` if it succeeded. Throws
+   * `InvalidStateError` if it is not done and `CancelledError` if it was
+   * cancelled.
+   */
+  exception(): unknown {
+    switch (this._state) {
+      case State.Pending:
+        throw new InvalidStateError(`Task '${this.name}' (#${this.id}) is not done yet`, {
+          state: 'pending',
+        });
+      case State.Cancelled:
+        throw this._error;
+      case State.Failed:
+        this._markRetrieved();
+        return this._error;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Call `callback(task)` once the task is done (on a later microtask, like
+   * asyncio's `call_soon`). If it is already done, the call is scheduled now.
+   */
+  addDoneCallback(callback: (task: Task<T>) => void): void {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`Expected \`callback\` to be a function, got ${show(callback)}`);
+    }
+    if (this._state !== State.Pending) scheduleCallback(callback, this);
+    else (this._callbacks ??= []).push(callback);
+  }
+
+  /** Remove every registration of `callback`; returns how many were removed. */
+  removeDoneCallback(callback: (task: Task<T>) => void): number {
+    const list = this._callbacks;
+    if (list === undefined) return 0;
+    const kept = list.filter((cb) => cb !== callback);
+    this._callbacks = kept;
+    return list.length - kept.length;
+  }
+
+  /**
+   * Awaiting a task is a checkpoint: if the awaiting task is cancelled, this
+   * task is cancelled too, and the await settles when this task does.
+   */
+  // biome-ignore lint/suspicious/noThenProperty: a Task is awaitable by design, like asyncio's.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this._state !== State.Pending) {
+      this._markRetrieved();
+      const settled =
+        this._state === State.Succeeded
+          ? Promise.resolve(this._value as T)
+          : Promise.reject(this._error);
+      return settled.then(onFulfilled, onRejected);
+    }
+    this._retrieved = true;
+    const scope = currentScope();
+    // A task registering a callback on itself is not waiting: no link.
+    if (scope !== undefined && scope._task !== this) this._link(scope);
+    let promise = this._promise;
+    if (promise === undefined) {
+      promise = this._promise = new Promise<T>((resolve, reject) => {
+        this._resolve = resolve;
+        this._reject = reject;
+      });
+    }
+    return promise.then(onFulfilled, onRejected);
+  }
+
+  /** Like `Promise.prototype.catch`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** Like `Promise.prototype.finally`. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally);
+  }
+
+  /** `Task<name #id state>` */
+  override toString(): string {
+    return `Task<${this.name} #${this.id} ${STATE_NAMES[this._state]}>`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    let text = `Task { id: ${this.id}, name: ${JSON.stringify(this.name)}, state: '${STATE_NAMES[this._state]}'`;
+    if (this._state === State.Pending && this._numCancels > 0) {
+      text += `, cancelling: ${this._numCancels}`;
+    }
+    if (this._state === State.Succeeded) text += `, result: ${inspect(this._value, { depth: 0 })}`;
+    if (this._state === State.Failed)
+      text += `, error: ${inspect(this._error, { depth: 0 }).split('\n')[0]}`;
+    return `${text} }`;
+  }
+
+  /** @internal The awaiting `scope` waits for this task: its cancellation passes to us. */
+  _link(scope: Scope): void {
+    const link = new AwaitLink(scope, this as Task<unknown>);
+    addWaiter(scope, link);
+    (this._links ??= []).push(link);
+    const pending = takePending(scope);
+    if (pending !== undefined) link.cancel(pending);
+  }
+
+  /** @internal Run `listener` synchronously when the task is done (now, if it is). */
+  _onDone(listener: (task: Task<T>) => void): void {
+    if (this._state !== State.Pending) listener(this);
+    else (this._listeners ??= []).push(listener);
+  }
+
+  /** @internal */
+  _offDone(listener: (task: Task<T>) => void): void {
+    const list = this._listeners;
+    if (list === undefined) return;
+    const index = list.indexOf(listener);
+    if (index >= 0) list.splice(index, 1);
+  }
+
+  /** @internal */
+  _markRetrieved(): void {
+    this._retrieved = true;
+    if (this._record !== undefined) {
+      retrieve(this._record);
+      this._record = undefined;
+    }
+  }
+
+  /** @internal The function returned. */
+  _onReturn(value: T): void {
+    // asyncio's _must_cancel: a request that never reached a checkpoint still cancels.
+    const pending = this._pending;
+    if (pending !== undefined) {
+      this._pending = undefined;
+      this._settle(State.Cancelled, pending);
+    } else {
+      this._settle(State.Succeeded, value);
+    }
+  }
+
+  /** @internal The function threw. */
+  _onThrow(error: unknown): void {
+    this._pending = undefined;
+    this._settle(error instanceof CancelledError ? State.Cancelled : State.Failed, error);
+  }
+
+  /** @internal */
+  _settle(state: State, outcome: unknown): void {
+    if (this._state !== State.Pending) return;
+    this._state = state;
+    if (state === State.Succeeded) this._value = outcome as T;
+    else this._error = outcome;
+    pendingTasks.delete(this as Task<unknown>);
+    this._body = undefined;
+    const links = this._links;
+    if (links !== undefined) {
+      this._links = undefined;
+      for (const link of links) removeWaiter(link.scope, link);
+    }
+    if (this._resolve !== undefined) {
+      if (state === State.Succeeded) this._resolve(outcome as T);
+      else this._reject!(outcome);
+      this._resolve = this._reject = undefined;
+    }
+    const listeners = this._listeners;
+    if (listeners !== undefined) {
+      this._listeners = undefined;
+      for (const listener of listeners) listener(this);
+    }
+    const callbacks = this._callbacks;
+    if (callbacks !== undefined) {
+      this._callbacks = undefined;
+      for (const callback of callbacks) scheduleCallback(callback, this);
+    }
+    if (state === State.Failed && !this._retrieved) {
+      this._record = track(
+        this,
+        outcome,
+        { id: this.id, name: this.name, creationStack: this._creationStack },
+        this._context,
+      );
+    }
+  }
+}
+
+function creationStack(): string | undefined {
+  const stack = new Error().stack;
+  return stack?.split('\n').slice(3).join('\n');
+}
+
+function scheduleCallback<T>(callback: (task: Task<T>) => void, task: Task<T>): void {
+  // Outside the task's own context: a callback is not part of the task.
+  storage.exit(queueMicrotask, () => {
+    try {
+      callback(task);
+    } catch (error) {
+      process.emitWarning(
+        `A done callback of ${task} threw: ${error instanceof Error ? error.stack : String(error)}`,
+        { type: 'WeftWarning', code: 'WEFT_CALLBACK_ERROR' },
+      );
+    }
+  });
+}
+
+/** @internal Internal state constants for sibling modules. */
+export const TaskState = State;
+
+/**
+ * Start `fn` as a task on a later microtask (in creation order) and return
+ * the task. `fn` receives the task's `AbortSignal`. Pass a promise to give
+ * it a task's cancellation: cancelling settles the task at once while the
+ * promise runs on. Throws `TypeError` for anything else.
+ *
+ * @example
+ * ```ts
+ * import { createTask, sleep } from 'weft';
+ *
+ * const slow = createTask(async (signal) => {
+ *   const res = await fetch('http://127.0.0.1:8080/slow', { signal });
+ *   return res.status;
+ * }, { name: 'slow-fetch' });
+ * const ticker = createTask(() => sleep(100, 'tick'));
+ * console.log(await ticker);
+ * slow.cancel(); // aborts the fetch through its signal
+ * ```
+ */
+export function createTask<T>(fn: TaskFn<T> | PromiseLike<T>, options?: TaskOptions): Task<T> {
+  return new Task(fn, options);
+}
+
+/**
+ * The task whose code is running, or `undefined` outside any task.
+ *
+ * @example
+ * ```ts
+ * import { currentTask, run } from 'weft';
+ *
+ * await run(async () => console.log(currentTask()?.name), { name: 'main' }); // main
+ * ```
+ */
+export function currentTask(): Task<unknown> | undefined {
+  return currentScope()?._task as Task<unknown> | undefined;
+}
+
+/**
+ * The signal of the innermost scope (a `timeout`, a `TaskGroup` body, or the
+ * task itself), or `undefined` outside any task. The idiom for anything weft
+ * cannot interrupt itself: `fetch(url, { signal: currentSignal() })`.
+ *
+ * @example
+ * ```ts
+ * import { currentSignal, timeout } from 'weft';
+ *
+ * const res = await timeout(5_000, () =>
+ *   fetch('http://127.0.0.1:8080/', { signal: currentSignal() }),
+ * );
+ * ```
+ */
+export function currentSignal(): AbortSignal | undefined {
+  return currentScope()?.signal;
+}
+
+/**
+ * Every task not yet done (a new set each call).
+ *
+ * @example
+ * ```ts
+ * import { allTasks, createTask, sleep } from 'weft';
+ *
+ * createTask(() => sleep(10));
+ * console.log(allTasks().size); // 1
+ * ```
+ */
+export function allTasks(): Set<Task<unknown>> {
+  return new Set(pendingTasks);
+}
+
+/** @internal Tasks of one run() still pending. */
+export function pendingTasksOf(context: RunContext): Task<unknown>[] {
+  const found: Task<unknown>[] = [];
+  for (const task of pendingTasks) if (task._context === context) found.push(task);
+  return found;
+}
+
+/** @internal Turn any awaitable argument into a task (functions and promises get a new one). */
+export function toTask<T>(aw: Task<T> | PromiseLike<T> | TaskFn<T>): Task<T> {
+  return aw instanceof Task ? aw : new Task(aw);
+}
+
+/** @internal Is this a valid awaitable argument? */
+export function isAwaitable(value: unknown): boolean {
+  return value instanceof Task || typeof value === 'function' || isThenable(value);
+}
+
+/**
+ * @internal Outside any task, run `fn` in a new task so that scopes have a
+ * task to cancel (asyncio would raise RuntimeError instead).
+ */
+export function inImplicitTask<T>(fn: () => Awaitable<T>, name: string): Promise<T> {
+  return new Task<T>(() => fn(), { name }).then();
+}
