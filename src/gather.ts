@@ -85,11 +85,11 @@ class Gathering implements Waiter {
     if (!this.returnExceptions && !this.cancelRequested) {
       if (child._state === TaskState.Failed) {
         child._markRetrieved();
-        this.finish(false, child._error);
+        this.finish(false, child._outcome);
         return;
       }
       if (child._state === TaskState.Cancelled) {
-        this.finish(false, child._error);
+        this.finish(false, child._outcome);
         return;
       }
     }
@@ -98,16 +98,16 @@ class Gathering implements Waiter {
       const failed = this.children.find((c) => c._state === TaskState.Failed);
       if (failed !== undefined && !this.returnExceptions) {
         failed._markRetrieved();
-        this.finish(false, failed._error);
+        this.finish(false, failed._outcome);
         return;
       }
       this.finish(false, new CancelledError('gather() was cancelled'));
       return;
     }
     const results = this.children.map((c) => {
-      if (c._state === TaskState.Succeeded) return c._value;
+      if (c._state === TaskState.Succeeded) return c._outcome;
       if (c._state === TaskState.Failed) c._markRetrieved();
-      return c._error;
+      return c._outcome;
     });
     this.finish(true, results);
   }

@@ -38,10 +38,10 @@ export function shield<T>(aw: Task<T> | PromiseLike<T> | TaskFn<T>): Promise<T> 
   const wait = new Suspension<T>(scope);
   const listener = (task: Task<T>): void => {
     if (wait.settled) return;
-    if (task._state === TaskState.Succeeded) wait.resolve(task._value as T);
+    if (task._state === TaskState.Succeeded) wait.resolve(task._outcome as T);
     else {
       task._markRetrieved();
-      wait.reject(task._error);
+      wait.reject(task._outcome);
     }
   };
   wait.onSettle = () => inner._offDone(listener);

@@ -256,9 +256,9 @@ export class TaskGroup extends Scope {
     if (this._tasks.size === 0) this._allDone?.resolve();
     if (task._state !== TaskState.Failed) return;
     task._markRetrieved();
-    this._errors.push(task._error);
+    this._errors.push(task._outcome);
     if (!this._aborting && !this._parentCancelRequested) {
-      const error = new CancelledError('A task in the TaskGroup failed', { cause: task._error });
+      const error = new CancelledError('A task in the TaskGroup failed', { cause: task._outcome });
       this._abort(error);
       this._parentCancelRequested = true;
       requestCancel(this._bodyScope, error, this);

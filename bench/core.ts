@@ -1,0 +1,112 @@
+/**
+ * bench:core — create and await 100k tasks with weft, against raw
+ * `Promise.all` of the same async functions, in one process run.
+ *
+ * Node's AsyncLocalStorage changes the cost of every promise once it is in
+ * use (on Node 20 it installs promise hooks), so the raw baseline is
+ * measured twice: before weft has run anything (pure) and interleaved with
+ * weft (same conditions). The headline ratio uses the pure baseline.
+ *
+ * Usage: npm run bench:core [-- --n 100000 --rounds 15]
+ */
+
+import { createTask, gather, run, TaskGroup } from '../src/index.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const N = arg('n', 100_000);
+const ROUNDS = arg('rounds', 15);
+const WARMUP = Math.max(2, Math.floor(ROUNDS / 3));
+
+async function work(i: number): Promise<number> {
+  await null;
+  return i;
+}
+
+function check(results: readonly number[]): void {
+  if (results.length !== N) throw new Error(`expected ${N} results, got ${results.length}`);
+  for (let i = 0; i < N; i += 9973) {
+    if (results[i] !== i) throw new Error(`result ${i} is ${results[i]}`);
+  }
+}
+
+const scenarios: Record<string, () => Promise<void>> = {
+  'raw Promise.all': async () => {
+    const ps: Promise<number>[] = new Array(N);
+    for (let i = 0; i < N; i++) ps[i] = work(i);
+    check(await Promise.all(ps));
+  },
+  'weft createTask + gather': async () => {
+    const tasks = new Array(N);
+    for (let i = 0; i < N; i++) tasks[i] = createTask(() => work(i));
+    check((await gather(tasks)) as number[]);
+  },
+  'weft createTask + await each': async () => {
+    const tasks = new Array(N);
+    for (let i = 0; i < N; i++) tasks[i] = createTask(() => work(i));
+    const out: number[] = new Array(N);
+    for (let i = 0; i < N; i++) out[i] = await tasks[i];
+    check(out);
+  },
+  'weft TaskGroup': async () => {
+    const tasks = await TaskGroup.run((tg) => {
+      const list = new Array(N);
+      for (let i = 0; i < N; i++) list[i] = tg.createTask(() => work(i));
+      return list;
+    });
+    check(tasks.map((t) => t.result()));
+  },
+};
+
+async function time(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function spread(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[Math.floor(s.length * 0.25)]!.toFixed(1)}–${s[Math.floor(s.length * 0.75)]!.toFixed(1)}`;
+}
+
+const rawFn = scenarios['raw Promise.all']!;
+// 1. Pure baseline: before weft has touched AsyncLocalStorage.
+for (let i = 0; i < WARMUP; i++) await time(rawFn);
+const pure: number[] = [];
+for (let i = 0; i < ROUNDS; i++) pure.push(await time(rawFn));
+
+// 2. Interleaved: every contender once per round, inside run().
+const samples = new Map<string, number[]>(Object.keys(scenarios).map((k) => [k, []]));
+await run(async () => {
+  for (let round = 0; round < WARMUP + ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(scenarios)) {
+      const ms = await time(fn);
+      if (round >= WARMUP) samples.get(name)!.push(ms);
+    }
+  }
+});
+
+const base = median(pure);
+console.log(
+  `bench:core — ${N.toLocaleString('en')} tasks, ${ROUNDS} rounds, Node ${process.version}`,
+);
+console.log(
+  `${'contender'.padEnd(32)}${'median ms'.padStart(11)}${'IQR ms'.padStart(15)}${'vs pure raw'.padStart(13)}${'vs raw (same run)'.padStart(19)}`,
+);
+const line = (name: string, xs: number[], sameRaw: number): void => {
+  const m = median(xs);
+  console.log(
+    `${name.padEnd(32)}${m.toFixed(1).padStart(11)}${spread(xs).padStart(15)}${`${(m / base).toFixed(2)}x`.padStart(13)}${`${(m / sameRaw).toFixed(2)}x`.padStart(19)}`,
+  );
+};
+const sameRaw = median(samples.get('raw Promise.all')!);
+line('raw Promise.all (pure)', pure, sameRaw);
+for (const [name, xs] of samples) line(name, xs, sameRaw);
