@@ -210,10 +210,11 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
   /** @internal */ _inFlight = false;
   /** @internal */ _context: RunContext | undefined;
   /** @internal */ _creationStack: string | undefined = undefined;
-  /** @internal */ _deferred: Deferred<T> | undefined = undefined;
-  /** @internal */ _listener: ((task: Task<T>) => void) | undefined = undefined;
-  /** @internal */ _listeners: Array<(task: Task<T>) => void> | undefined = undefined;
-  /** @internal */ _callbacks: Array<(task: Task<T>) => void> | undefined = undefined;
+  // Internal fields are typed without T so that Task<T> stays assignable to Task<unknown>.
+  /** @internal */ _deferred: Deferred<unknown> | undefined = undefined;
+  /** @internal */ _listener: DoneListener | undefined = undefined;
+  /** @internal */ _listeners: DoneListener[] | undefined = undefined;
+  /** @internal */ _callbacks: DoneListener[] | undefined = undefined;
   /** @internal */ _links: AwaitLink[] | undefined = undefined;
   /** @internal */ _retrieved = false;
   /** @internal */ _record: ErrorRecord | undefined = undefined;
@@ -352,8 +353,8 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
     if (typeof callback !== 'function') {
       throw new TypeError(`Expected \`callback\` to be a function, got ${show(callback)}`);
     }
-    if (this._state !== State.Pending) scheduleCallback(callback, this);
-    else (this._callbacks ??= []).push(callback);
+    if (this._state !== State.Pending) scheduleCallback(callback as DoneListener, this);
+    else (this._callbacks ??= []).push(callback as DoneListener);
   }
 
   /** Remove every registration of `callback`; returns how many were removed. */
@@ -386,8 +387,8 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
     const scope = currentScope();
     // A task registering a callback on itself is not waiting: no link.
     if (scope !== undefined && scope._task !== this) this._link(scope);
-    const deferred = (this._deferred ??= new Deferred<T>());
-    return deferred.promise.then(onFulfilled, onRejected);
+    const deferred = (this._deferred ??= new Deferred<unknown>());
+    return (deferred.promise as Promise<T>).then(onFulfilled, onRejected);
   }
 
   /** Like `Promise.prototype.catch`. */
@@ -398,6 +399,11 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
   /** Like `Promise.prototype.finally`. */
   finally(onFinally?: (() => void) | null): Promise<T> {
     return this.then().finally(onFinally);
+  }
+
+  /** Makes a task usable wherever a `Promise` is expected (it has `then`, `catch`, `finally`). */
+  get [Symbol.toStringTag](): string {
+    return 'Task';
   }
 
   /** `Task<name #id state>` */
@@ -430,8 +436,8 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
   /** @internal Run `listener` synchronously when the task is done (now, if it is). */
   _onDone(listener: (task: Task<T>) => void): void {
     if (this._state !== State.Pending) listener(this);
-    else if (this._listener === undefined) this._listener = listener;
-    else (this._listeners ??= []).push(listener);
+    else if (this._listener === undefined) this._listener = listener as DoneListener;
+    else (this._listeners ??= []).push(listener as DoneListener);
   }
 
   /** @internal */
@@ -442,7 +448,7 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
     }
     const list = this._listeners;
     if (list === undefined) return;
-    const index = list.indexOf(listener);
+    const index = list.indexOf(listener as DoneListener);
     if (index >= 0) list.splice(index, 1);
   }
 
@@ -487,7 +493,7 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
     }
     const deferred = this._deferred;
     if (deferred !== undefined) {
-      if (state === State.Succeeded) deferred.resolve(outcome as T);
+      if (state === State.Succeeded) deferred.resolve(outcome);
       else deferred.reject(outcome);
     }
     const listener = this._listener;
@@ -516,6 +522,9 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
   }
 }
 
+/** Internal done listener (typed without the task's value type). */
+type DoneListener = (task: Task<unknown>) => void;
+
 /** The promise behind `await task`, made on first await. */
 class Deferred<T> {
   readonly promise: Promise<T>;
@@ -534,7 +543,7 @@ function creationStack(): string | undefined {
   return stack?.split('\n').slice(3).join('\n');
 }
 
-function scheduleCallback<T>(callback: (task: Task<T>) => void, task: Task<T>): void {
+function scheduleCallback(callback: DoneListener, task: Task<unknown>): void {
   // Outside the task's own context: a callback is not part of the task.
   storage.exit(queueMicrotask, () => {
     try {

@@ -1,0 +1,33 @@
+/** Small helpers shared by the tests. */
+
+import { getEventListeners } from 'node:events';
+
+/** Resolve after `n` macrotask turns (lets timers at 0 ms and immediates run). */
+export async function ticks(n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Plain delay, not a weft checkpoint. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function abortListeners(signal: AbortSignal): number {
+  return getEventListeners(signal, 'abort').length;
+}
+
+/** Collect weft warnings emitted while `fn` runs (and one macrotask after). */
+export async function captureWarnings(fn: () => Promise<unknown>): Promise<Error[]> {
+  const seen: Error[] = [];
+  const onWarning = (w: Error): void => {
+    seen.push(w);
+  };
+  process.on('warning', onWarning);
+  try {
+    await fn().catch(() => {});
+    await ticks(2);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return seen;
+}
