@@ -108,18 +108,23 @@ await run(async () => {
 });
 
 const base = median(pure);
+const sameRaw = median(samples.get('raw Promise.all')!);
+const floorMs = median(samples.get('raw + AsyncLocalStorage.run')!);
+const ratio = (m: number, of: number): string => `${(m / of).toFixed(2)}x`;
+const columns = ['median ms', 'IQR ms', 'vs pure raw', 'vs raw (same run)', 'vs ALS floor'];
+const widths = [11, 15, 13, 19, 14];
+const row = (first: string, cells: string[]): string =>
+  first.padEnd(32) + cells.map((c, i) => c.padStart(widths[i]!)).join('');
+
 console.log(
   `bench:core — ${N.toLocaleString('en')} tasks, ${ROUNDS} rounds, Node ${process.version}`,
 );
-console.log(
-  `${'contender'.padEnd(32)}${'median ms'.padStart(11)}${'IQR ms'.padStart(15)}${'vs pure raw'.padStart(13)}${'vs raw (same run)'.padStart(19)}`,
-);
-const line = (name: string, xs: number[], sameRaw: number): void => {
+console.log(row('contender', columns));
+const line = (name: string, xs: number[]): void => {
   const m = median(xs);
   console.log(
-    `${name.padEnd(32)}${m.toFixed(1).padStart(11)}${spread(xs).padStart(15)}${`${(m / base).toFixed(2)}x`.padStart(13)}${`${(m / sameRaw).toFixed(2)}x`.padStart(19)}`,
+    row(name, [m.toFixed(1), spread(xs), ratio(m, base), ratio(m, sameRaw), ratio(m, floorMs)]),
   );
 };
-const sameRaw = median(samples.get('raw Promise.all')!);
 line('raw Promise.all (pure)', pure);
 for (const [name, xs] of samples) line(name, xs);
