@@ -1,0 +1,42 @@
+// The published shape: `import ... from 'weft'` resolves to dist/ through the
+// package's exports map (npm test builds before it runs the tests).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+test('the package entry exports the public API from dist/', async () => {
+  assert.ok(existsSync(`${dist}index.js`), 'dist/ is missing: run `npm run build` first');
+  assert.ok(existsSync(`${dist}index.d.ts`));
+  // A variable specifier: the typecheck runs before the build has made dist/.
+  const specifier = 'weft';
+  const weft = (await import(specifier)) as typeof import('../src/index.js');
+  const expected = [
+    'CancelledError',
+    'InvalidStateError',
+    'Task',
+    'TaskGroup',
+    'TaskGroupError',
+    'Timeout',
+    'TimeoutError',
+    'allTasks',
+    'asCompleted',
+    'checkpoint',
+    'createTask',
+    'currentSignal',
+    'currentTask',
+    'gather',
+    'run',
+    'runMain',
+    'shield',
+    'sleep',
+    'timeout',
+    'timeoutAt',
+    'wait',
+    'waitFor',
+  ];
+  assert.deepEqual(Object.keys(weft).sort(), expected.sort());
+  assert.equal(await weft.run(() => weft.sleep(1, 'built')), 'built');
+});
