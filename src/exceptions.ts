@@ -144,3 +144,21 @@ export class TaskGroupError extends AggregateError {
     this.name = 'TaskGroupError';
   }
 }
+
+/**
+ * @internal The error a scope's own abort left behind: `error` itself, or,
+ * for Node APIs that wrap the signal's reason (`timers/promises`, `fs`,
+ * `events.once`, streams), an `AbortError` whose `cause` is that reason.
+ */
+export function abortCause(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'AbortError' && error.cause !== undefined) {
+    return error.cause;
+  }
+  return error;
+}
+
+/** @internal The cancellation an error stands for, if any (see {@link abortCause}). */
+export function asCancellation(error: unknown): CancelledError | undefined {
+  const cause = abortCause(error);
+  return cause instanceof CancelledError ? cause : undefined;
+}

@@ -10,7 +10,7 @@
  */
 
 import { inspect } from 'node:util';
-import { CancelledError, InvalidStateError, TaskGroupError } from './exceptions.js';
+import { asCancellation, CancelledError, InvalidStateError, TaskGroupError } from './exceptions.js';
 import {
   abortScope,
   closeScope,
@@ -183,7 +183,7 @@ export class TaskGroup extends Scope {
     try {
       value = await storage.run(this, runIn<T>, this, body);
     } catch (error) {
-      await this._exit(true, error);
+      await this._exit(true, asCancellation(error) ?? error);
       return undefined as T;
     }
     await this._exit(false, undefined);

@@ -9,7 +9,7 @@
  */
 
 import { inspect } from 'node:util';
-import { CancelledError, InvalidStateError } from './exceptions.js';
+import { asCancellation, CancelledError, InvalidStateError } from './exceptions.js';
 import { type ErrorRecord, type RunContext, retrieve, track } from './internal/report.js';
 import {
   addWaiter,
@@ -476,7 +476,11 @@ export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
   /** @internal The function threw. */
   _onThrow(error: unknown): void {
     this._pending = undefined;
-    this._settle(error instanceof CancelledError ? State.Cancelled : State.Failed, error);
+    // Work stopped through the signal (an AbortError caused by our
+    // CancelledError) ends the task cancelled, not failed.
+    const cancelled = asCancellation(error);
+    if (cancelled !== undefined) this._settle(State.Cancelled, cancelled);
+    else this._settle(State.Failed, error);
   }
 
   /** @internal */

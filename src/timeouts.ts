@@ -11,7 +11,7 @@
  */
 
 import { inspect } from 'node:util';
-import { CancelledError, InvalidStateError, TimeoutError } from './exceptions.js';
+import { abortCause, CancelledError, InvalidStateError, TimeoutError } from './exceptions.js';
 import {
   closeScope,
   currentScope,
@@ -55,6 +55,8 @@ export class Timeout extends Scope {
   /** @internal */ _timer: TimerHandle | undefined = undefined;
   /** @internal */ _immediate: ReturnType<typeof setImmediate> | undefined = undefined;
   /** @internal */ _cancellingAtEnter = 0;
+  /** @internal The TimeoutError the signal aborted with, once expired. */
+  _reason: TimeoutError | undefined = undefined;
 
   private constructor(parent: Scope, when: number | null) {
     super(parent);
@@ -139,8 +141,10 @@ export class Timeout extends Scope {
     if (this._state === State.Expiring) {
       this._state = State.Expired;
       const remaining = this._task._numCancels > 0 ? --this._task._numCancels : 0;
-      if (threw && error instanceof CancelledError && remaining <= this._cancellingAtEnter) {
-        return this._timeoutError(error);
+      if (threw && remaining <= this._cancellingAtEnter) {
+        if (error instanceof CancelledError) return this._timeoutError(error);
+        // Work stopped through our signal by a Node API that wraps the reason.
+        if (abortCause(error) === this._reason) return this._reason;
       }
     } else {
       this._state = State.Exited;
@@ -160,7 +164,7 @@ function expire(scope: Timeout): void {
   scope._immediate = undefined;
   if (scope._state !== State.Entered) return;
   scope._state = State.Expiring;
-  const reason = scope._timeoutError();
+  const reason = (scope._reason = scope._timeoutError());
   // The body gets a CancelledError (turned into TimeoutError on the way
   // out); the signal aborts with the TimeoutError itself, so fetch() and
   // friends reject with it.

@@ -191,6 +191,19 @@ describe('TaskGroup.run', () => {
     });
   });
 
+  test('a body stopped through the group signal by a Node API is not an error', async () => {
+    const { setTimeout: nodeSleep } = await import('node:timers/promises');
+    const boom = new Error('boom');
+    const err = await TaskGroup.run(async (tg) => {
+      tg.createTask(async () => {
+        throw boom;
+      });
+      await nodeSleep(60_000, undefined, { signal: tg.signal });
+    }).catch((e) => e);
+    assert.ok(err instanceof TaskGroupError);
+    assert.deepEqual(err.errors, [boom]);
+  });
+
   test('works at top level in an implicit task', async () => {
     assert.equal(await TaskGroup.run(() => 1), 1);
   });

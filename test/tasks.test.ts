@@ -313,6 +313,15 @@ describe('signals', () => {
     await assert.rejects(task);
   });
 
+  test('work stopped through the signal by a Node API ends the task cancelled', async () => {
+    const { setTimeout: nodeSleep } = await import('node:timers/promises');
+    const task = createTask((signal) => nodeSleep(60_000, undefined, { signal }));
+    await ticks();
+    task.cancel('stop');
+    await assert.rejects(task, (e) => e instanceof CancelledError && e.reason === 'stop');
+    assert.equal(task.cancelled(), true);
+  });
+
   test('checkpoints leave no abort listener behind', async () => {
     const task = createTask(async (signal) => {
       for (let i = 0; i < 20; i++) await sleep(0);

@@ -68,6 +68,14 @@ describe('timeout', () => {
     assert.equal(abortListeners(taskSignal!), 0);
   });
 
+  test('work stopped through its signal by a Node API still becomes TimeoutError', async () => {
+    const { setTimeout: nodeSleep } = await import('node:timers/promises');
+    await assert.rejects(
+      timeout(5, (scope) => nodeSleep(60_000, undefined, { signal: scope.signal })),
+      TimeoutError,
+    );
+  });
+
   test('a cancellation from outside stays CancelledError', async () => {
     const task = createTask(() => timeout(1000, () => sleep(1000)));
     await ticks();

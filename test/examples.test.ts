@@ -1,0 +1,79 @@
+// Every example runs as its own process (sleeps scaled down) and prints
+// exactly what its translation of the asyncio program should print.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function example(name: string, scale = '0.05'): Promise<string[]> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}.ts`], {
+    cwd: root,
+    env: { ...process.env, WEFT_EXAMPLE_SCALE: scale },
+  });
+  return stdout.trimEnd().split('\n');
+}
+
+const expected: Record<string, string[]> = {
+  'gather-two-tasks': [
+    'Task 1 started',
+    'Task 2 started',
+    'Task 2 completed',
+    'Task 1 completed',
+    'Total time: ~2 s',
+  ],
+  'fetch-data': ['Fetching data...', 'Received: Data'],
+  'manual-event-loop': [
+    "main runs as task 'main'",
+    'background task cancelled by run() cleanup',
+    'run() returned: main result',
+  ],
+  cancellation: [
+    'working 0',
+    'working 1',
+    'working 2',
+    'cleaning up',
+    'worker cancelled: true',
+    'download stopped by its signal: true',
+    'reason: user pressed stop',
+  ],
+  'task-group': [
+    'job b done',
+    'job c done',
+    'job a done',
+    'all jobs done: a, b, c',
+    'job slow cancelled',
+    'group failed: bad input',
+  ],
+  timeouts: [
+    'timed out',
+    'finished in time',
+    'rescheduled, expired: false',
+    'waitFor: done',
+    'waitFor: TimeoutError',
+  ],
+};
+
+describe('examples', { timeout: 120_000 }, () => {
+  for (const [name, lines] of Object.entries(expected)) {
+    test(name, async () => {
+      assert.deepEqual(await example(name), lines);
+    });
+  }
+
+  test('gather-two-tasks overlaps its sleeps at a slower scale too', async () => {
+    const lines = await example('gather-two-tasks', '0.2');
+    assert.equal(lines.at(-1), 'Total time: ~2 s');
+  });
+
+  test('npm start runs every example', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/run-all.ts'], {
+      cwd: root,
+      env: { ...process.env, WEFT_EXAMPLE_SCALE: '0.05' },
+    });
+    for (const name of Object.keys(expected)) assert.match(stdout, new RegExp(`=== ${name} ===`));
+  });
+});
