@@ -198,7 +198,7 @@ export function cancelWith(task: Task<unknown>, error: CancelledError): boolean 
  * });
  * ```
  */
-export class Task<T> extends Scope implements PromiseLike<T>, ScopeOwner {
+export class Task<T> extends Scope implements PromiseLike<T> {
   /** Unique, increasing id. */
   readonly id: number;
   /** @internal */ _name: string | undefined;
