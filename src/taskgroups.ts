@@ -10,7 +10,13 @@
  */
 
 import { inspect } from 'node:util';
-import { asCancellation, CancelledError, InvalidStateError, TaskGroupError } from './exceptions.js';
+import {
+  abortCause,
+  asCancellation,
+  CancelledError,
+  InvalidStateError,
+  TaskGroupError,
+} from './exceptions.js';
 import {
   abortScope,
   closeScope,
@@ -183,11 +189,27 @@ export class TaskGroup extends Scope {
     try {
       value = await storage.run(this, runIn<T>, this, body);
     } catch (error) {
-      await this._exit(true, asCancellation(error) ?? error);
+      await this._exit(true, this._cancellationOf(error) ?? error);
       return undefined as T;
     }
     await this._exit(false, undefined);
     return value;
+  }
+
+  /**
+   * @internal The cancellation `error` stands for. Besides weft's own
+   * (possibly wrapped in a Node `AbortError`), an API given our signal
+   * rejects with the signal's reason: when an enclosing timeout aborted the
+   * group's signal, that is the `TimeoutError` itself. Counting it as a body
+   * failure would turn the timeout into a `TaskGroupError`.
+   */
+  _cancellationOf(error: unknown): CancelledError | undefined {
+    const cancellation = asCancellation(error);
+    if (cancellation !== undefined) return cancellation;
+    if (this._aborted && error !== undefined && abortCause(error) === this._abortReason) {
+      return new CancelledError('TaskGroup was cancelled', { cause: error });
+    }
+    return undefined;
   }
 
   /** @internal Cancel every child (and abort the group's signal). */
@@ -239,7 +261,11 @@ export class TaskGroup extends Scope {
       }
     }
     if (propagate !== undefined && this._errors.length === 0) throw propagate;
-    if (threw && !(error instanceof CancelledError)) this._errors.push(error);
+    // A body that awaited a failed child rethrows that child's error: it is
+    // already in the list, once is enough.
+    if (threw && !(error instanceof CancelledError) && !this._errors.includes(error)) {
+      this._errors.push(error);
+    }
     if (this._errors.length > 0) {
       // Cancelled from outside as well: keep that cancellation for the next
       // checkpoint instead of losing it behind the TaskGroupError.

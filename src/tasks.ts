@@ -17,7 +17,6 @@ import {
   removeWaiter,
   requestCancel,
   Scope,
-  type ScopeOwner,
   Suspension,
   storage,
   takePending,
