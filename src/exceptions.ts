@@ -146,6 +146,98 @@ export class TaskGroupError extends AggregateError {
 }
 
 /**
+ * Thrown by `queue.getNowait()` when the queue has no item.
+ *
+ * @example
+ * ```ts
+ * import { Queue, QueueEmpty } from 'weft';
+ *
+ * try {
+ *   new Queue<number>().getNowait();
+ * } catch (err) {
+ *   console.log(err instanceof QueueEmpty); // true
+ * }
+ * ```
+ */
+export class QueueEmpty extends Error {
+  constructor(message = 'The queue is empty', options: WeftErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.name = 'QueueEmpty';
+  }
+}
+
+/**
+ * Thrown by `queue.putNowait()` when a bounded queue has no free slot.
+ *
+ * @example
+ * ```ts
+ * import { Queue, QueueFull } from 'weft';
+ *
+ * const queue = new Queue<string>(1);
+ * queue.putNowait('a');
+ * try {
+ *   queue.putNowait('b');
+ * } catch (err) {
+ *   if (err instanceof QueueFull) console.log(`full at ${err.maxsize}`); // full at 1
+ * }
+ * ```
+ */
+export class QueueFull extends Error {
+  /** The queue's `maxsize`. */
+  readonly maxsize: number | undefined;
+
+  constructor(
+    message = 'The queue is full',
+    options: WeftErrorOptions & { maxsize?: number } = {},
+  ) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.name = 'QueueFull';
+    this.maxsize = options.maxsize;
+  }
+}
+
+/**
+ * Thrown by a queue's `put`/`putNowait` after `shutdown()`, and by
+ * `get`/`getNowait` once a shut-down queue has no item left (at once after
+ * `shutdown(true)`). `for await` over a queue ends quietly on it.
+ *
+ * @example
+ * ```ts
+ * import { Queue, QueueShutDown } from 'weft';
+ *
+ * const queue = new Queue<number>();
+ * queue.shutdown();
+ * await queue.put(1).catch((err) => console.log(err instanceof QueueShutDown)); // true
+ * ```
+ */
+export class QueueShutDown extends Error {
+  constructor(message = 'The queue is shut down', options: WeftErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.name = 'QueueShutDown';
+  }
+}
+
+/**
+ * Thrown by `barrier.wait()` when the barrier is broken (by `abort()` or a
+ * cancelled waiter) or is reset while the task waits.
+ *
+ * @example
+ * ```ts
+ * import { Barrier, BrokenBarrierError } from 'weft';
+ *
+ * const barrier = new Barrier(2);
+ * barrier.abort();
+ * await barrier.wait().catch((err) => console.log(err instanceof BrokenBarrierError)); // true
+ * ```
+ */
+export class BrokenBarrierError extends Error {
+  constructor(message = 'The barrier is broken', options: WeftErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.name = 'BrokenBarrierError';
+  }
+}
+
+/**
  * @internal The error a scope's own abort left behind: `error` itself, or,
  * for Node APIs that wrap the signal's reason (`timers/promises`, `fs`,
  * `events.once`, streams), an `AbortError` whose `cause` is that reason.

@@ -7,10 +7,15 @@
  * @module
  */
 
+export { Barrier } from './barriers.js';
 export {
+  BrokenBarrierError,
   CancelledError,
   type CancelledErrorOptions,
   InvalidStateError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
   TaskGroupError,
   TimeoutError,
   type WeftErrorOptions,
@@ -24,7 +29,17 @@ export {
   type ResultOf,
 } from './gather.js';
 export type { TaskInfo, UnretrievedErrorHandler } from './internal/report.js';
+export { Condition, Event, Lock } from './locks.js';
+export { type MapFn, type MapOptions, map } from './map.js';
+export {
+  type Compare,
+  LifoQueue,
+  naturalOrder,
+  PriorityQueue,
+  Queue,
+} from './queues.js';
 export { type RunOptions, run, runMain } from './runners.js';
+export { BoundedSemaphore, Semaphore } from './semaphores.js';
 export { shield } from './shield.js';
 export { checkpoint, sleep } from './sleep.js';
 export { type GroupTaskOptions, TaskGroup } from './taskgroups.js';

@@ -76,3 +76,18 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === 'function'
   );
 }
+
+/** An integer >= `min` (a count, a size, a number of permits). */
+export function checkInteger(
+  name: string,
+  value: unknown,
+  min: number,
+): RangeError | TypeError | undefined {
+  if (typeof value !== 'number') {
+    return new TypeError(`Expected \`${name}\` to be an integer >= ${min}, got ${show(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min) {
+    return new RangeError(`Expected \`${name}\` to be an integer >= ${min}, got ${show(value)}`);
+  }
+  return undefined;
+}

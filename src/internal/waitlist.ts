@@ -1,0 +1,198 @@
+/**
+ * The FIFO wait list every lock, event, condition, semaphore, barrier and
+ * queue is built on.
+ *
+ * A waiter is served by a *grant*: the primitive hands it what it waited
+ * for (a lock, a permit, an item) at once, so a task that arrives later can
+ * never overtake it. The waiting task resumes a microtask later; until then
+ * the grant can still be taken back. A cancellation that lands in that gap
+ * (asyncio's "woken, then cancelled before it ran") either undoes the grant
+ * and passes it on (`undoable` lists: lock, semaphore, condition, queue
+ * getters) or, where the grant cannot be undone (a put whose item may
+ * already have been consumed), lets the wait succeed and leaves the
+ * cancellation pending for the next checkpoint. Either way nothing is lost
+ * or duplicated. `_waiterCancelled(waiter, true)` finds in `waiter._value`
+ * the value to pass on.
+ */
+
+import type { CancelledError } from '../exceptions.js';
+import { addWaiter, currentScope, removeWaiter, type Scope, takePending } from './scope.js';
+
+const WAITING = 0;
+const GRANTED = 1;
+const DONE = 2;
+
+/** What a primitive must do when one of its waiters is cancelled. */
+export interface WaitListOwner<V, P> {
+  /**
+   * `waiter` was cancelled: while still waiting (`granted` false), or after
+   * it had been granted `value` but before it resumed (`granted` true; the
+   * owner passes the grant on).
+   */
+  _waiterCancelled(waiter: ListWaiter<V, P>, granted: boolean): void;
+}
+
+/** One suspended `acquire`/`wait`/`get`/`put`. */
+export class ListWaiter<V, P> {
+  /** @internal */ _state = WAITING;
+  /** @internal */ _next: ListWaiter<V, P> | undefined = undefined;
+  /** @internal */ _prev: ListWaiter<V, P> | undefined = undefined;
+  /** @internal */ _value: V | undefined = undefined;
+  /** @internal A cancellation that arrived after the grant. */
+  _late: CancelledError | undefined = undefined;
+
+  constructor(
+    readonly list: WaitList<V, P>,
+    readonly scope: Scope | undefined,
+    /** What the waiter brings along (the item of a waiting `put`). */
+    readonly payload: P,
+    readonly resolve: (value: V) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+
+  /** Scope waiter protocol: deliver a cancellation. */
+  cancel(error: CancelledError): boolean {
+    if (this._state === WAITING) {
+      this.list._unlink(this);
+      this._state = DONE;
+      removeWaiter(this.scope!, this);
+      this.reject(error);
+      this.list.owner._waiterCancelled(this, false);
+      return true;
+    }
+    if (this._state === GRANTED && this.list.undoable && this._late === undefined) {
+      this._late = error;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Granted waiters in a scope, resumed together on one microtask. */
+let granted: Array<ListWaiter<unknown, unknown>> = [];
+let flushScheduled = false;
+
+function flush(): void {
+  // Passing a grant on may grant another waiter: it joins this same batch.
+  for (let i = 0; i < granted.length; i++) {
+    const waiter = granted[i]!;
+    waiter._state = DONE;
+    removeWaiter(waiter.scope!, waiter);
+    const late = waiter._late;
+    if (late === undefined) {
+      waiter.resolve(waiter._value);
+    } else {
+      // Waiters of the same list granted after this one have not resumed
+      // either: each takes the value of the one before it, so a queue's
+      // items still come out in order, and the last value is passed on.
+      let value = waiter._value;
+      for (let j = i + 1; j < granted.length; j++) {
+        const later = granted[j]!;
+        if (later.list !== waiter.list) continue;
+        const next = later._value;
+        later._value = value;
+        value = next;
+      }
+      waiter._value = value;
+      waiter.reject(late);
+      waiter.list.owner._waiterCancelled(waiter, true);
+    }
+  }
+  granted = [];
+  flushScheduled = false;
+}
+
+/** A doubly linked FIFO of waiters: O(1) append, serve and removal on cancel. */
+export class WaitList<V, P = undefined> {
+  /** @internal */ _head: ListWaiter<V, P> | undefined = undefined;
+  /** @internal */ _tail: ListWaiter<V, P> | undefined = undefined;
+  /** Waiters not yet granted. */
+  size = 0;
+
+  constructor(
+    readonly owner: WaitListOwner<V, P>,
+    /** Whether a grant can be taken back from a waiter cancelled before it resumed. */
+    readonly undoable: boolean,
+  ) {}
+
+  /**
+   * Wait at the end of the list: a checkpoint. A cancellation pending on
+   * the current task rejects at once and nothing is queued.
+   */
+  wait(payload: P): Promise<V> {
+    const scope = currentScope();
+    if (scope !== undefined) {
+      const pending = takePending(scope);
+      if (pending !== undefined) return Promise.reject(pending);
+    }
+    return new Promise<V>((resolve, reject) => {
+      const waiter = new ListWaiter<V, P>(this, scope, payload, resolve, reject);
+      const tail = this._tail;
+      if (tail === undefined) this._head = waiter;
+      else {
+        tail._next = waiter;
+        waiter._prev = tail;
+      }
+      this._tail = waiter;
+      this.size++;
+      if (scope !== undefined) addWaiter(scope, waiter);
+    });
+  }
+
+  /** The oldest waiter, still in the list. */
+  peek(): ListWaiter<V, P> | undefined {
+    return this._head;
+  }
+
+  /** Serve the oldest waiter with `value`. Returns false when nobody waits. */
+  grantFirst(value: V): boolean {
+    const waiter = this._head;
+    if (waiter === undefined) return false;
+    this.grant(waiter, value);
+    return true;
+  }
+
+  /** Serve `waiter` (which must still be waiting) with `value`. */
+  grant(waiter: ListWaiter<V, P>, value: V): void {
+    this._unlink(waiter);
+    if (waiter.scope === undefined) {
+      // Outside any task nothing can cancel the wait: resume it directly.
+      waiter._state = DONE;
+      waiter.resolve(value);
+      return;
+    }
+    waiter._state = GRANTED;
+    waiter._value = value;
+    granted.push(waiter as ListWaiter<unknown, unknown>);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flush);
+    }
+  }
+
+  /** Reject `waiter` (which must still be waiting) with `error`. */
+  reject(waiter: ListWaiter<V, P>, error: unknown): void {
+    this._unlink(waiter);
+    waiter._state = DONE;
+    if (waiter.scope !== undefined) removeWaiter(waiter.scope, waiter);
+    waiter.reject(error);
+  }
+
+  /** Reject every waiter with `error` (shutdown, reset, abort), oldest first. */
+  rejectAll(error: unknown): void {
+    for (let waiter = this._head; waiter !== undefined; waiter = this._head) {
+      this.reject(waiter, error);
+    }
+  }
+
+  /** @internal */
+  _unlink(waiter: ListWaiter<V, P>): void {
+    const { _prev: prev, _next: next } = waiter;
+    if (prev === undefined) this._head = next;
+    else prev._next = next;
+    if (next === undefined) this._tail = prev;
+    else next._prev = prev;
+    waiter._prev = waiter._next = undefined;
+    this.size--;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * `map`: run an async function over many items, a few at a time, on a
+ * {@link Semaphore}.
+ *
+ * @module
+ */
+
+import { currentScope, Suspension } from './internal/scope.js';
+import { checkFunction, checkOptions, firstError, show } from './internal/validate.js';
+import { Semaphore } from './semaphores.js';
+import { type Awaitable, inImplicitTask, Task, TaskState } from './tasks.js';
+
+/** Options of {@link map}. */
+export interface MapOptions {
+  /**
+   * How many calls of `fn` may run at once: an integer >= 1, or `Infinity`.
+   * @default Infinity
+   */
+  concurrency?: number;
+}
+
+/** The function {@link map} calls for each item; `signal` aborts when that call is cancelled. */
+export type MapFn<T, R> = (item: T, index: number, signal: AbortSignal) => Awaitable<R>;
+
+/**
+ * Call `fn(item, index, signal)` for every item, at most `concurrency` at a
+ * time, each in its own task, and resolve with the results in input order.
+ *
+ * Items are pulled from `items` (an iterable or async iterable) only when a
+ * slot is free, so a lazy or endless source is fine. On the first failure
+ * it schedules nothing more, cancels the calls still running, waits for
+ * them, and rejects with that first error (a call that is cancelled from
+ * elsewhere counts as a failure, with its `CancelledError`). Cancelling the
+ * caller cancels every running call before `map` rejects. Errors of other
+ * calls that fail while being stopped are reported like any unretrieved
+ * task error, never dropped.
+ *
+ * @example
+ * ```ts
+ * import { map, sleep } from 'weft';
+ *
+ * const lengths = await map(
+ *   ['a', 'bbb', 'cc'],
+ *   async (word) => {
+ *     await sleep(10 * word.length); // the longest finishes last...
+ *     return word.length;
+ *   },
+ *   { concurrency: 2 },
+ * );
+ * console.log(lengths); // [ 1, 3, 2 ] ...but results keep the input order
+ * ```
+ */
+export function map<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: MapFn<T, R>,
+  options?: MapOptions,
+): Promise<R[]> {
+  const concurrency = options?.concurrency ?? Number.POSITIVE_INFINITY;
+  const error = firstError(
+    isIterable(items)
+      ? undefined
+      : new TypeError(`Expected \`items\` to be an iterable or async iterable, got ${show(items)}`),
+    checkFunction('fn', fn),
+    checkOptions('options', options),
+    checkConcurrency(concurrency),
+  );
+  if (error !== undefined) return Promise.reject(error);
+  if (currentScope() === undefined)
+    return inImplicitTask(() => mapIn(items, fn, concurrency), 'map');
+  return mapIn(items, fn, concurrency);
+}
+
+function checkConcurrency(value: unknown): Error | undefined {
+  if (value === Number.POSITIVE_INFINITY) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return undefined;
+  const message = `Expected \`concurrency\` to be an integer >= 1 or Infinity, got ${show(value)}`;
+  return typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  if (value === null || value === undefined) return false;
+  const object = value as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown };
+  return (
+    typeof object[Symbol.iterator] === 'function' ||
+    typeof object[Symbol.asyncIterator] === 'function'
+  );
+}
+
+/** One `map` call: its running tasks, its permits, its first failure. */
+class MapRun<T, R> {
+  readonly results: R[] = [];
+  readonly running = new Set<Task<void>>();
+  readonly slots: Semaphore;
+  failed: Task<void> | undefined = undefined;
+  stopping = false;
+  idle: Suspension<void> | undefined = undefined;
+  readonly passSignal: boolean;
+
+  constructor(
+    readonly fn: MapFn<T, R>,
+    concurrency: number,
+  ) {
+    // Infinity permits: a semaphore needs a number, and no source yields 2**53 items.
+    this.slots = new Semaphore(Math.min(concurrency, Number.MAX_SAFE_INTEGER));
+    this.passSignal = fn.length > 2; // the signal is built lazily: only for those who take it
+  }
+
+  readonly onDone = (task: Task<void>): void => {
+    this.running.delete(task);
+    // Released here, not in the call's finally: a call cancelled before it
+    // started never runs one, and its permit would be lost.
+    this.slots.release();
+    if (task._state !== TaskState.Succeeded && this.failed === undefined && !this.stopping) {
+      this.failed = task;
+      this.stop();
+    }
+    if (this.running.size === 0) this.idle?.resolve();
+  };
+
+  start(item: T, index: number): void {
+    const task = new Task<void>(
+      this.passSignal
+        ? (signal: AbortSignal) => this.call(item, index, signal)
+        : () => this.call(item, index, undefined),
+    );
+    this.running.add(task);
+    task._onDone(this.onDone);
+  }
+
+  async call(item: T, index: number, signal: AbortSignal | undefined): Promise<void> {
+    this.results[index] = await this.fn(item, index, signal as AbortSignal);
+  }
+
+  stop(): void {
+    this.stopping = true;
+    for (const task of this.running) task.cancel('map stopped');
+  }
+
+  /** Wait until no call runs; `interruptible` makes it a checkpoint. */
+  async drain(interruptible: boolean): Promise<void> {
+    while (this.running.size > 0) {
+      const wait = (this.idle = new Suspension<void>(interruptible ? currentScope() : undefined));
+      try {
+        await wait.checkPending().promise;
+      } finally {
+        this.idle = undefined;
+      }
+    }
+  }
+}
+
+async function mapIn<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: MapFn<T, R>,
+  concurrency: number,
+): Promise<R[]> {
+  const run = new MapRun(fn, concurrency);
+  try {
+    if (Array.isArray(items)) {
+      for (let i = 0; i < items.length; i++) {
+        await run.slots.acquire();
+        if (run.stopping) break;
+        run.start(items[i] as T, i);
+      }
+    } else {
+      const iterator =
+        Symbol.asyncIterator in items
+          ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
+          : (items as Iterable<T>)[Symbol.iterator]();
+      try {
+        for (let i = 0; ; i++) {
+          // A slot first, then the item: a lazy source is read only as fast as it is consumed.
+          await run.slots.acquire();
+          if (run.stopping) break;
+          const next = await iterator.next();
+          if (next.done) break;
+          run.start(next.value, i);
+        }
+      } finally {
+        await iterator.return?.();
+      }
+    }
+    await run.drain(true);
+  } catch (error) {
+    // Cancelled, or the source threw: stop the calls, wait for them, then rethrow.
+    run.stop();
+    await run.drain(false);
+    throw error;
+  }
+  const failed = run.failed;
+  if (failed !== undefined) {
+    failed._markRetrieved();
+    throw failed._outcome;
+  }
+  return run.results;
+}

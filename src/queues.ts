@@ -1,0 +1,502 @@
+/**
+ * `Queue`, `LifoQueue` and `PriorityQueue`: asyncio's queues (with Python
+ * 3.13's `shutdown()`), FIFO-fair and cancellation-safe.
+ *
+ * Items go straight to the oldest waiting `get()`, and a freed slot goes
+ * straight to the oldest waiting `put()`, so no late-comer overtakes a
+ * waiter. A `get()` cancelled after it was handed an item but before it
+ * resumed gives the item back (to the next getter, or to the front of the
+ * queue): an item is never lost or delivered twice.
+ *
+ * @module
+ */
+
+import { inspect } from 'node:util';
+import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown } from './exceptions.js';
+import { checkFunction, checkInteger, checkOptionalBoolean, show } from './internal/validate.js';
+import { WaitList } from './internal/waitlist.js';
+
+const DONE: Promise<void> = Promise.resolve();
+const TRUE: Promise<true> = Promise.resolve(true);
+
+/**
+ * A first-in first-out queue (asyncio's `Queue`), bounded by `maxsize`
+ * (0: unbounded). Consume it with `get()` or `for await`, which ends when
+ * the queue is shut down and drained.
+ *
+ * @example
+ * ```ts
+ * import { createTask, Queue } from 'weft';
+ *
+ * const queue = new Queue<number>(2);
+ * const producer = createTask(async () => {
+ *   for (let i = 1; i <= 5; i++) await queue.put(i); // waits while 2 are queued
+ *   queue.shutdown(); // no more items: consumers finish once it is drained
+ * });
+ * const seen: number[] = [];
+ * for await (const item of queue) {
+ *   seen.push(item);
+ *   queue.taskDone();
+ * }
+ * await producer;
+ * console.log(seen); // [ 1, 2, 3, 4, 5 ]
+ * ```
+ */
+export class Queue<T> implements AsyncIterable<T> {
+  /** @internal */ readonly _maxsize: number;
+  /** @internal */ _unfinished = 0;
+  /** @internal 0 open, 1 shut down, 2 shut down immediately. */
+  _shutdown: 0 | 1 | 2 = 0;
+  /** @internal Getters waiting for an item (only while the queue is empty). */
+  _getters = new WaitList<T, undefined>(
+    {
+      _waiterCancelled: (waiter, granted) => {
+        if (granted) this._giveBack(waiter._value as T);
+      },
+    },
+    true,
+  );
+  /** @internal Putters waiting for a slot, with their item. A granted put cannot be undone. */
+  _putters = new WaitList<undefined, T>({ _waiterCancelled: () => {} }, false);
+  /** @internal `join()` callers. */
+  _joiners = new WaitList<true, undefined>({ _waiterCancelled: () => {} }, true);
+  /** @internal FIFO storage: `_items[_head..]`. */
+  _items: T[] = [];
+  /** @internal */ _head = 0;
+
+  /**
+   * @param maxsize The most items the queue holds before `put()` waits: an
+   * integer >= 0, where 0 means unbounded.
+   * @default 0
+   */
+  constructor(maxsize = 0) {
+    const error = checkInteger('maxsize', maxsize, 0);
+    if (error !== undefined) throw error;
+    this._maxsize = maxsize;
+  }
+
+  /** The capacity given to the constructor (0: unbounded). */
+  get maxsize(): number {
+    return this._maxsize;
+  }
+
+  /** How many items are queued. */
+  qsize(): number {
+    return this._size();
+  }
+
+  /** True when no item is queued. */
+  empty(): boolean {
+    return this._size() === 0;
+  }
+
+  /** True when a bounded queue holds `maxsize` items. */
+  full(): boolean {
+    return this._maxsize > 0 && this._size() >= this._maxsize;
+  }
+
+  /**
+   * Add `item`, waiting for a free slot while the queue is full. A
+   * checkpoint when it waits; rejects with `QueueShutDown` after
+   * `shutdown()`. A put that was cancelled while waiting added nothing.
+   */
+  put(item: T): Promise<void> {
+    if (this._shutdown !== 0) return Promise.reject(this._shutDownError('put()'));
+    if (this._getters.size > 0 || !this.full()) {
+      try {
+        this._add(item);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return DONE;
+    }
+    return this._putters.wait(item);
+  }
+
+  /** Add `item` now, or throw `QueueFull` (or `QueueShutDown`). */
+  putNowait(item: T): void {
+    if (this._shutdown !== 0) throw this._shutDownError('putNowait()');
+    if (this._getters.size === 0 && this.full()) {
+      throw new QueueFull(`${this}: putNowait() on a full queue`, { maxsize: this._maxsize });
+    }
+    this._add(item);
+  }
+
+  /**
+   * Remove and return the next item, waiting while the queue is empty. A
+   * checkpoint when it waits; after `shutdown()` it drains what is left,
+   * then rejects with `QueueShutDown`.
+   */
+  get(): Promise<T> {
+    if (this._size() > 0) {
+      try {
+        return Promise.resolve(this._take());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (this._shutdown !== 0) return Promise.reject(this._shutDownError('get()'));
+    return this._getters.wait(undefined);
+  }
+
+  /** Remove and return the next item now, or throw `QueueEmpty` (or `QueueShutDown`). */
+  getNowait(): T {
+    if (this._size() > 0) return this._take();
+    if (this._shutdown !== 0) throw this._shutDownError('getNowait()');
+    throw new QueueEmpty(`${this}: getNowait() on an empty queue`);
+  }
+
+  /**
+   * Mark one item taken with `get()` as processed. When every item put so
+   * far is processed, `join()` resolves. Throws `InvalidStateError` when
+   * called more often than items were put.
+   */
+  taskDone(): void {
+    if (this._unfinished <= 0) {
+      throw new InvalidStateError(`${this}: taskDone() called more times than items were put`, {
+        state: 'no unfinished items',
+      });
+    }
+    if (--this._unfinished === 0) while (this._joiners.grantFirst(true)) {}
+  }
+
+  /** Wait until every item put so far was marked done with `taskDone()`. A checkpoint when it waits. */
+  join(): Promise<true> {
+    return this._unfinished === 0 ? TRUE : this._joiners.wait(undefined);
+  }
+
+  /**
+   * Refuse new items: waiting and later `put()`s reject with
+   * `QueueShutDown`; `get()`s drain the queue, then reject likewise. With
+   * `immediate`, the queued items are dropped (counted as done, so `join()`
+   * can resolve) and waiting `get()`s reject at once.
+   */
+  shutdown(immediate = false): void {
+    const error = checkOptionalBoolean('immediate', immediate);
+    if (error !== undefined) throw error;
+    if (immediate) {
+      const dropped = this._size();
+      this._clear();
+      this._unfinished = Math.max(0, this._unfinished - dropped);
+      this._shutdown = 2;
+      if (this._unfinished === 0) while (this._joiners.grantFirst(true)) {}
+    } else if (this._shutdown === 0) {
+      this._shutdown = 1;
+    }
+    // Getters only wait on an empty queue: there is nothing left for them.
+    this._getters.rejectAll(this._shutDownError('get()'));
+    this._putters.rejectAll(this._shutDownError('put()'));
+  }
+
+  /** `for await (const item of queue)`: `get()` until the queue is shut down and drained. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.get();
+      } catch (error) {
+        if (error instanceof QueueShutDown) return;
+        throw error;
+      }
+      yield item;
+    }
+  }
+
+  /** `Queue<maxsize=10 size=3 unfinished=3 getters=0 putters=0>` */
+  toString(): string {
+    const state = this._shutdown === 0 ? '' : ' shut down';
+    return `${this.constructor.name}<maxsize=${this._maxsize} size=${this._size()} unfinished=${this._unfinished} getters=${this._getters.size} putters=${this._putters.size}${state}>`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  /** @internal Enqueue (or hand to the oldest getter) and count it unfinished. */
+  _add(item: T): void {
+    if (!this._getters.grantFirst(item)) this._store(item);
+    this._unfinished++;
+  }
+
+  /** @internal Dequeue, then let the oldest waiting putter into the freed slot. */
+  _take(): T {
+    const item = this._retrieve();
+    for (let putter = this._putters.peek(); putter !== undefined; putter = this._putters.peek()) {
+      if (this.full()) break;
+      try {
+        this._store(putter.payload);
+      } catch (error) {
+        this._putters.reject(putter, error);
+        continue;
+      }
+      this._unfinished++;
+      this._putters.grant(putter, undefined);
+    }
+    return item;
+  }
+
+  /** @internal A getter handed `item` was cancelled before it resumed. */
+  _giveBack(item: T): void {
+    if (this._shutdown === 2) {
+      this.taskDone(); // dropped like every other item of an immediate shutdown
+    } else if (!this._getters.grantFirst(item)) {
+      this._storeFirst(item);
+    }
+  }
+
+  /** @internal */
+  _shutDownError(operation: string): QueueShutDown {
+    return new QueueShutDown(`${this}: ${operation} on a shut-down queue`);
+  }
+
+  // Storage: overridden by LifoQueue and PriorityQueue.
+
+  /** @internal */
+  _size(): number {
+    return this._items.length - this._head;
+  }
+
+  /** @internal */
+  _store(item: T): void {
+    this._items.push(item);
+  }
+
+  /** @internal Put back an item that was already handed out, where it will come out next. */
+  _storeFirst(item: T): void {
+    if (this._head > 0) this._items[--this._head] = item;
+    else this._items.unshift(item);
+  }
+
+  /** @internal */
+  _retrieve(): T {
+    const items = this._items;
+    const item = items[this._head]!;
+    if (++this._head === items.length) {
+      items.length = 0;
+      this._head = 0;
+    } else if (this._head >= 1024 && this._head * 2 >= items.length) {
+      // Compact now and then, so a queue that never drains does not grow without bound.
+      this._items = items.slice(this._head);
+      this._head = 0;
+    }
+    return item;
+  }
+
+  /** @internal */
+  _clear(): void {
+    this._items = [];
+    this._head = 0;
+  }
+}
+
+/**
+ * A last-in first-out queue (asyncio's `LifoQueue`): `get()` returns the
+ * newest item.
+ *
+ * @example
+ * ```ts
+ * import { LifoQueue } from 'weft';
+ *
+ * const stack = new LifoQueue<string>();
+ * for (const page of ['home', 'list', 'detail']) stack.putNowait(page);
+ * console.log(stack.getNowait(), stack.getNowait()); // detail list
+ * ```
+ */
+export class LifoQueue<T> extends Queue<T> {
+  /** @internal */
+  override _storeFirst(item: T): void {
+    this._items.push(item);
+  }
+
+  /** @internal */
+  override _retrieve(): T {
+    return this._items.pop()!;
+  }
+}
+
+/**
+ * How a {@link PriorityQueue} orders items: negative when `a` comes first,
+ * positive when `b` does, 0 when they tie.
+ */
+export type Compare<T> = (a: T, b: T) => number;
+
+/**
+ * A queue that returns the smallest item first (asyncio's
+ * `PriorityQueue`). Without `compare` it orders numbers (and bigints) and
+ * strings naturally, and arrays element by element like Python tuples, so
+ * `[priority, payload]` pairs work as in Python; other items need a
+ * `compare` function (a `TypeError` says so). Items that tie come out in
+ * the order they were put (Python's heap gives no such promise).
+ *
+ * @example
+ * ```ts
+ * import { PriorityQueue } from 'weft';
+ *
+ * const jobs = new PriorityQueue<[number, string]>();
+ * jobs.putNowait([10, 'reindex']);
+ * jobs.putNowait([1, 'page the on-call']);
+ * jobs.putNowait([5, 'send digest']);
+ * console.log(jobs.getNowait()[1]); // page the on-call
+ *
+ * const byDeadline = new PriorityQueue<{ due: number }>(0, (a, b) => a.due - b.due);
+ * byDeadline.putNowait({ due: 30 });
+ * byDeadline.putNowait({ due: 20 });
+ * console.log(byDeadline.getNowait().due); // 20
+ * ```
+ */
+export class PriorityQueue<T> extends Queue<T> {
+  /** @internal */ readonly _compare: Compare<T>;
+  /** @internal Insertion numbers, parallel to `_items`: ties come out in order. */
+  _seqs: number[] = [];
+  /** @internal */ _nextSeq = 0;
+  /** @internal Reused by `_retrieve`. */
+  _path: number[] = [];
+
+  /**
+   * @param maxsize As for {@link Queue}: 0 means unbounded.
+   * @param compare Item order; without it, {@link naturalOrder}.
+   */
+  constructor(maxsize = 0, compare?: Compare<T>) {
+    super(maxsize);
+    if (compare !== undefined) {
+      const error = checkFunction('compare', compare);
+      if (error !== undefined) throw error;
+    }
+    this._compare = compare ?? (naturalOrder as Compare<T>);
+  }
+
+  /** @internal */
+  _before(a: T, seqA: number, b: T, seqB: number): boolean {
+    const order = this._compare(a, b);
+    if (typeof order !== 'number' || Number.isNaN(order)) {
+      throw new TypeError(`Expected \`compare\` to return a number, got ${show(order)}`);
+    }
+    return order < 0 || (order === 0 && seqA < seqB);
+  }
+
+  /** @internal Sift up; every comparison happens before the heap changes, so a throwing `compare` leaves it intact. */
+  override _store(item: T): void {
+    const heap = this._items;
+    const seqs = this._seqs;
+    const seq = this._nextSeq;
+    let pos = heap.length;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      if (!this._before(item, seq, heap[parent]!, seqs[parent]!)) break;
+      pos = parent;
+    }
+    this._nextSeq++;
+    let hole = heap.length;
+    heap.push(item);
+    seqs.push(seq);
+    while (hole > pos) {
+      const parent = (hole - 1) >> 1;
+      heap[hole] = heap[parent]!;
+      seqs[hole] = seqs[parent]!;
+      hole = parent;
+    }
+    heap[pos] = item;
+    seqs[pos] = seq;
+  }
+
+  /** @internal */
+  override _storeFirst(item: T): void {
+    try {
+      this._store(item);
+    } catch {
+      // It was comparable enough to be handed out; if not, keep it anyway:
+      // dropping an item is worse than a misplaced one.
+      this._items.push(item);
+      this._seqs.push(this._nextSeq++);
+    }
+  }
+
+  /** @internal Sift down; as in `_store`, the path is chosen before anything moves. */
+  override _retrieve(): T {
+    const heap = this._items;
+    const seqs = this._seqs;
+    const top = heap[0]!;
+    const n = heap.length - 1;
+    const last = heap[n]!;
+    const lastSeq = seqs[n]!;
+    const path = this._path;
+    path.length = 0;
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child =
+        right < n && this._before(heap[right]!, seqs[right]!, heap[left]!, seqs[left]!)
+          ? right
+          : left;
+      if (!this._before(heap[child]!, seqs[child]!, last, lastSeq)) break;
+      path.push(child);
+      i = child;
+    }
+    heap.pop();
+    seqs.pop();
+    if (n > 0) {
+      let hole = 0;
+      for (const child of path) {
+        heap[hole] = heap[child]!;
+        seqs[hole] = seqs[child]!;
+        hole = child;
+      }
+      heap[hole] = last;
+      seqs[hole] = lastSeq;
+    }
+    return top;
+  }
+
+  /** @internal */
+  override _size(): number {
+    return this._items.length;
+  }
+
+  /** @internal */
+  override _clear(): void {
+    this._items = [];
+    this._seqs = [];
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+}
+
+/**
+ * The default order of a {@link PriorityQueue}: numbers and bigints by
+ * value, strings by UTF-16 code units, arrays element by element (a
+ * shorter prefix first). Anything else throws `TypeError`.
+ *
+ * @example
+ * ```ts
+ * import { naturalOrder } from 'weft';
+ *
+ * console.log(naturalOrder([9, 'z'], [10, 'a']) < 0); // true, as Python orders tuples
+ * ```
+ */
+export function naturalOrder(a: unknown, b: unknown): number {
+  const ta = typeof a;
+  const tb = typeof b;
+  if ((ta === 'number' || ta === 'bigint') && (tb === 'number' || tb === 'bigint')) {
+    return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  }
+  if (ta === 'string' && tb === 'string') {
+    return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const order = naturalOrder(a[i], b[i]);
+      if (order !== 0) return order;
+    }
+    return a.length - b.length;
+  }
+  throw new TypeError(
+    `PriorityQueue cannot order ${kindOf(a)} and ${kindOf(b)} by default: pass a \`compare\` function`,
+  );
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
+import { Barrier, BrokenBarrierError, CancelledError, createTask, gather } from '../src/index.js';
+import { ticks } from './helpers.js';
+
+describe('Barrier', () => {
+  test('everyone waits for the last party; indexes follow arrival', async () => {
+    const barrier = new Barrier(3);
+    const passed: number[] = [];
+    const party = (i: number) =>
+      createTask(async () => {
+        const index = await barrier.wait();
+        passed.push(i);
+        return index;
+      });
+    const a = party(0);
+    const b = party(1);
+    await ticks();
+    assert.equal(barrier.nWaiting, 2);
+    assert.deepEqual(passed, []);
+    assert.equal(String(barrier), 'Barrier<filling waiting=2/3>');
+    const c = party(2);
+    assert.deepEqual(await gather(a, b, c), [0, 1, 2]);
+    assert.equal(barrier.nWaiting, 0);
+    assert.equal(barrier.parties, 3);
+    assert.equal(barrier.broken, false);
+  });
+
+  test('it can be used round after round', async () => {
+    const barrier = new Barrier(2);
+    const log: string[] = [];
+    const worker = (name: string) =>
+      createTask(async () => {
+        for (let round = 0; round < 3; round++) {
+          log.push(`${name}${round}`);
+          await barrier.wait();
+        }
+      });
+    await gather(worker('a'), worker('b'));
+    // No one starts round r+1 before both finished round r.
+    for (let round = 0; round < 3; round++) {
+      const slice = log.slice(round * 2, round * 2 + 2).sort();
+      assert.deepEqual(slice, [`a${round}`, `b${round}`]);
+    }
+  });
+
+  test('abort() breaks it for waiting and later callers; reset() repairs it', async () => {
+    const barrier = new Barrier(3);
+    const waiter = createTask(() => barrier.wait());
+    await ticks();
+    barrier.abort();
+    await assert.rejects(waiter, BrokenBarrierError);
+    assert.equal(barrier.broken, true);
+    assert.equal(String(barrier), 'Barrier<broken parties=3>');
+    await assert.rejects(barrier.wait(), BrokenBarrierError);
+    barrier.reset();
+    assert.equal(barrier.broken, false);
+    const again = [1, 2, 3].map(() => createTask(() => barrier.wait()));
+    assert.deepEqual((await gather(...again)).sort(), [0, 1, 2]);
+  });
+
+  test('reset() while tasks wait rejects them with BrokenBarrierError', async () => {
+    const barrier = new Barrier(2);
+    const waiter = createTask(() => barrier.wait());
+    await ticks();
+    barrier.reset();
+    await assert.rejects(waiter, /reset/);
+    assert.equal(barrier.broken, false);
+    assert.equal(barrier.nWaiting, 0);
+  });
+
+  test('a waiter cancelled before the barrier trips breaks it', async () => {
+    const barrier = new Barrier(3);
+    const a = createTask(() => barrier.wait());
+    const b = createTask(() => barrier.wait());
+    await ticks();
+    a.cancel();
+    await assert.rejects(a, CancelledError);
+    await assert.rejects(b, BrokenBarrierError);
+    assert.equal(barrier.broken, true);
+  });
+
+  test('a party cancelled after the barrier tripped, before it resumed, does not break it', async () => {
+    const barrier = new Barrier(2);
+    const a = createTask(() => barrier.wait());
+    await ticks();
+    const last = barrier.wait(); // trips the barrier now
+    a.cancel(); // a was released but has not run yet
+    assert.equal(await last, 1);
+    await assert.rejects(a, CancelledError);
+    assert.equal(barrier.broken, false);
+    assert.equal(barrier.nWaiting, 0);
+  });
+
+  test('parties must be an integer >= 1', () => {
+    assert.throws(() => new Barrier(0), {
+      name: 'RangeError',
+      message: 'Expected `parties` to be an integer >= 1, got 0',
+    });
+    assert.throws(() => new Barrier(2.5), RangeError);
+    assert.throws(() => new Barrier(undefined as never), TypeError);
+    assert.equal(inspect(new Barrier(1)), 'Barrier<filling waiting=0/1>');
+  });
+
+  test('a barrier of one never waits', async () => {
+    const barrier = new Barrier(1);
+    assert.equal(await barrier.wait(), 0);
+    assert.equal(await barrier.wait(), 0);
+  });
+});

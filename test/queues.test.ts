@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
+import {
+  CancelledError,
+  createTask,
+  gather,
+  InvalidStateError,
+  LifoQueue,
+  naturalOrder,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  TimeoutError,
+  timeout,
+} from '../src/index.js';
+import { ticks } from './helpers.js';
+
+describe('Queue', () => {
+  test('first in, first out; qsize/empty/full/maxsize', async () => {
+    const queue = new Queue<number>(2);
+    assert.equal(queue.maxsize, 2);
+    assert.equal(queue.empty(), true);
+    await queue.put(1);
+    queue.putNowait(2);
+    assert.equal(queue.full(), true);
+    assert.equal(queue.qsize(), 2);
+    assert.throws(
+      () => queue.putNowait(3),
+      (err: unknown) => err instanceof QueueFull && err.maxsize === 2,
+    );
+    assert.equal(await queue.get(), 1);
+    assert.equal(queue.getNowait(), 2);
+    assert.throws(() => queue.getNowait(), QueueEmpty);
+    assert.equal(new Queue().full(), false, 'maxsize 0 is unbounded');
+  });
+
+  test('get() waits for an item; waiting getters are served in order', async () => {
+    const queue = new Queue<string>();
+    const getters = [1, 2, 3].map(() => createTask(() => queue.get()));
+    await ticks();
+    assert.equal(String(queue), 'Queue<maxsize=0 size=0 unfinished=0 getters=3 putters=0>');
+    for (const item of ['a', 'b', 'c']) queue.putNowait(item);
+    assert.deepEqual(await gather(...getters), ['a', 'b', 'c']);
+  });
+
+  test('an item put while a getter waits cannot be taken by a late getNowait()', async () => {
+    const queue = new Queue<string>();
+    const getter = createTask(() => queue.get());
+    await ticks();
+    queue.putNowait('x');
+    assert.throws(() => queue.getNowait(), QueueEmpty);
+    assert.equal(await getter, 'x');
+  });
+
+  test('put() waits while full; waiting putters enter in order as slots free', async () => {
+    const queue = new Queue<number>(1);
+    queue.putNowait(0);
+    const putters = [1, 2, 3].map((i) => createTask(() => queue.put(i)));
+    await ticks();
+    assert.equal(String(queue), 'Queue<maxsize=1 size=1 unfinished=1 getters=0 putters=3>');
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) got.push(await queue.get());
+    await gather(...putters);
+    assert.deepEqual(got, [0, 1, 2, 3]);
+  });
+
+  test('a getter cancelled while waiting takes nothing', async () => {
+    const queue = new Queue<number>();
+    const a = createTask(() => queue.get());
+    const b = createTask(() => queue.get());
+    await ticks();
+    a.cancel();
+    await assert.rejects(a, CancelledError);
+    queue.putNowait(1);
+    assert.equal(await b, 1);
+  });
+
+  test('a getter cancelled after it was handed an item gives it back (asyncio bpo-31620)', async () => {
+    const queue = new Queue<number>();
+    const a = createTask(() => queue.get());
+    const b = createTask(() => queue.get());
+    await ticks();
+    queue.putNowait(1); // handed to a...
+    a.cancel(); // ...cancelled before it resumed
+    queue.putNowait(2);
+    await assert.rejects(a, CancelledError);
+    assert.equal(await b, 1, 'b gets the item a gave back');
+    assert.equal(queue.getNowait(), 2);
+    // Alone: the item goes back to the front of the queue.
+    const c = createTask(() => queue.get());
+    await ticks();
+    queue.putNowait(3);
+    c.cancel();
+    queue.putNowait(4);
+    await assert.rejects(c, CancelledError);
+    assert.deepEqual([queue.getNowait(), queue.getNowait()], [3, 4]);
+  });
+
+  test('a putter cancelled while waiting adds nothing; timeout around put', async () => {
+    const queue = new Queue<number>(1);
+    queue.putNowait(1);
+    const putter = createTask(() => queue.put(2));
+    await ticks();
+    putter.cancel();
+    await assert.rejects(putter, CancelledError);
+    await assert.rejects(
+      createTask(() => timeout(10, () => queue.put(3))),
+      TimeoutError,
+    );
+    assert.equal(queue.qsize(), 1);
+    assert.equal(queue.getNowait(), 1);
+    assert.equal(queue.empty(), true);
+  });
+
+  test('taskDone/join: join waits for every item to be processed', async () => {
+    const queue = new Queue<number>();
+    for (let i = 0; i < 3; i++) queue.putNowait(i);
+    const processed: number[] = [];
+    const worker = createTask(async () => {
+      for (;;) {
+        const item = await queue.get();
+        processed.push(item);
+        queue.taskDone();
+      }
+    });
+    await queue.join();
+    assert.deepEqual(processed, [0, 1, 2]);
+    worker.cancel();
+    await assert.rejects(worker, CancelledError);
+    assert.equal(await queue.join(), true, 'resolves at once with nothing unfinished');
+    assert.throws(
+      () => queue.taskDone(),
+      (err: unknown) => err instanceof InvalidStateError && /too many|more times/.test(err.message),
+    );
+  });
+
+  test('shutdown(): puts reject, gets drain then reject, for-await ends', async () => {
+    const queue = new Queue<number>(1);
+    queue.putNowait(1);
+    const putter = createTask(() => queue.put(2));
+    await ticks();
+    queue.shutdown();
+    await assert.rejects(putter, QueueShutDown);
+    await assert.rejects(queue.put(3), QueueShutDown);
+    assert.throws(() => queue.putNowait(3), QueueShutDown);
+    const seen: number[] = [];
+    for await (const item of queue) seen.push(item);
+    assert.deepEqual(seen, [1]);
+    await assert.rejects(queue.get(), QueueShutDown);
+    assert.throws(() => queue.getNowait(), QueueShutDown);
+    assert.match(String(queue), /shut down/);
+  });
+
+  test('shutdown() wakes waiting getters with QueueShutDown', async () => {
+    const queue = new Queue<number>();
+    const getter = createTask(() => queue.get());
+    const consumer = createTask(async () => {
+      const seen: number[] = [];
+      for await (const item of queue) seen.push(item);
+      return seen;
+    });
+    await ticks();
+    queue.putNowait(5);
+    queue.shutdown();
+    // The item went to the oldest getter; the iterator just ends.
+    assert.equal(await getter, 5);
+    assert.deepEqual(await consumer, []);
+  });
+
+  test('shutdown(true) drops the items, counts them done, and releases join()', async () => {
+    const queue = new Queue<number>();
+    for (let i = 0; i < 3; i++) queue.putNowait(i);
+    const joiner = createTask(() => queue.join());
+    await ticks();
+    queue.shutdown(true);
+    assert.equal(await joiner, true);
+    assert.equal(queue.qsize(), 0);
+    await assert.rejects(queue.get(), QueueShutDown);
+    assert.throws(() => queue.shutdown('yes' as never), TypeError);
+  });
+
+  test('bad maxsize: the message names the argument', () => {
+    assert.throws(() => new Queue(1.5), {
+      name: 'RangeError',
+      message: 'Expected `maxsize` to be an integer >= 0, got 1.5',
+    });
+    assert.throws(() => new Queue(-1), RangeError);
+    assert.throws(() => new Queue('10' as never), TypeError);
+    assert.throws(
+      () => new PriorityQueue(0, 'desc' as never),
+      /Expected `compare` to be a function/,
+    );
+  });
+
+  test('inspect shows the state', () => {
+    assert.equal(inspect(new Queue(3)), 'Queue<maxsize=3 size=0 unfinished=0 getters=0 putters=0>');
+  });
+});
+
+describe('LifoQueue', () => {
+  test('newest first', async () => {
+    const stack = new LifoQueue<number>();
+    for (const i of [1, 2, 3]) await stack.put(i);
+    assert.deepEqual([await stack.get(), stack.getNowait(), stack.getNowait()], [3, 2, 1]);
+    assert.match(String(stack), /^LifoQueue</);
+  });
+
+  test('waiting putters enter as slots free', async () => {
+    const stack = new LifoQueue<number>(1);
+    stack.putNowait(1);
+    const putter = createTask(() => stack.put(2));
+    await ticks();
+    assert.equal(stack.getNowait(), 1);
+    await putter;
+    assert.equal(stack.getNowait(), 2);
+  });
+});
+
+describe('PriorityQueue', () => {
+  test('smallest first; tuples compare element by element like Python', () => {
+    const queue = new PriorityQueue<[number, string]>();
+    for (const item of [
+      [10, 'a'],
+      [9, 'z'],
+      [9, 'b'],
+      [1, 'x'],
+    ] as Array<[number, string]>) {
+      queue.putNowait(item);
+    }
+    const out = [];
+    while (!queue.empty()) out.push(queue.getNowait());
+    assert.deepEqual(out, [
+      [1, 'x'],
+      [9, 'b'],
+      [9, 'z'],
+      [10, 'a'],
+    ]);
+  });
+
+  test('many random numbers come out sorted; ties keep insertion order', () => {
+    const queue = new PriorityQueue<{ p: number; i: number }>(0, (a, b) => a.p - b.p);
+    const items = Array.from({ length: 500 }, (_, i) => ({ p: (i * 7919) % 13, i }));
+    for (const item of items) queue.putNowait(item);
+    const out = [];
+    while (!queue.empty()) out.push(queue.getNowait());
+    const expected = [...items].sort((a, b) => a.p - b.p || a.i - b.i);
+    assert.deepEqual(out, expected);
+  });
+
+  test('strings, bigints and numbers by default; other items need compare', async () => {
+    const words = new PriorityQueue<string>();
+    for (const w of ['pear', 'apple', 'fig']) words.putNowait(w);
+    assert.equal(words.getNowait(), 'apple');
+    const mixed = new PriorityQueue<number | bigint>();
+    mixed.putNowait(3n);
+    mixed.putNowait(2.5);
+    assert.equal(mixed.getNowait(), 2.5);
+    const objects = new PriorityQueue<object>();
+    objects.putNowait({});
+    assert.throws(() => objects.putNowait({}), /cannot order Object and Object by default/);
+    await assert.rejects(objects.put({}), TypeError);
+    assert.equal(objects.qsize(), 1, 'a failed put leaves the heap as it was');
+  });
+
+  test('a compare that returns no number is a TypeError', () => {
+    const queue = new PriorityQueue<number>(0, () => Number.NaN);
+    queue.putNowait(1);
+    assert.throws(() => queue.putNowait(2), /Expected `compare` to return a number/);
+    assert.equal(queue.qsize(), 1);
+  });
+
+  test('naturalOrder orders like Python', () => {
+    assert.ok(naturalOrder([9, 'z'], [10, 'a']) < 0);
+    assert.ok(naturalOrder([1, 2], [1, 2, 0]) < 0);
+    assert.equal(naturalOrder('a', 'a'), 0);
+    assert.throws(() => naturalOrder(1, 'a'), TypeError);
+  });
+});
