@@ -55,6 +55,37 @@ const expected: Record<string, string[]> = {
     'waitFor: done',
     'waitFor: TimeoutError',
   ],
+  lock: [
+    'rent took 700, balance 300',
+    'food took 200, balance 100',
+    'final balance: 100, lock: Lock<unlocked>',
+  ],
+  event: ['Event<unset waiters=2>: ready, set, go', 'ann runs', 'bob runs'],
+  condition: ['ann got bread', 'bob got milk'],
+  semaphore: [
+    'start 1',
+    'start 2',
+    'end 1',
+    'start 3',
+    'end 2',
+    'start 4',
+    'end 3',
+    'end 4',
+    'RangeError: BoundedSemaphore<value=1> released too many times',
+  ],
+  barrier: ['b loaded', 'c loaded', 'a loaded', 'everyone loaded', 'Barrier<filling waiting=0/3>'],
+  queue: [
+    'all handled: 1, 2, 3, 4, 5',
+    'workers stopped: 2',
+    'Queue<maxsize=2 size=0 unfinished=0 getters=0 putters=0 shut down>',
+  ],
+  'priority-queue': [
+    '1 page the on-call',
+    '5 rebuild index',
+    '5 send digest',
+    'back to detail then list',
+  ],
+  map: ['squares: 1, 4, 9, 16', 'ok done', 'map stopped: broken failed'],
 };
 
 describe('examples', { timeout: 120_000 }, () => {
