@@ -64,7 +64,7 @@ export class CancelledError extends Error {
  * try {
  *   await timeout(10, () => sleep(1_000));
  * } catch (err) {
- *   if (err instanceof TimeoutError) console.log(`gave up after ${err.ms} ms`);
+ *   if (err instanceof TimeoutError) console.log(`gave up after ${err.ms} ms`); // gave up after 10 ms
  * }
  * ```
  */
@@ -128,7 +128,9 @@ export class InvalidStateError extends Error {
  *     tg.createTask(async () => { throw new Error('b'); });
  *   });
  * } catch (err) {
- *   if (err instanceof TaskGroupError) console.log(err.errors.map((e) => (e as Error).message));
+ *   if (err instanceof TaskGroupError) {
+ *     console.log(err.errors.map((e) => (e as Error).message)); // [ 'a', 'b' ]
+ *   }
  * }
  * ```
  */

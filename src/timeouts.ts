@@ -51,6 +51,8 @@ const STATE_NAMES = ['created', 'active', 'expiring', 'expired', 'finished'] as 
  */
 export class Timeout extends Scope {
   /** @internal */ _when: number | null;
+  /** @internal The duration given to `timeout()`, reported in its `TimeoutError`. */
+  _ms: number | undefined = undefined;
   /** @internal */ _state: State = State.Created;
   /** @internal */ _timer: TimerHandle | undefined = undefined;
   /** @internal */ _immediate: ReturnType<typeof setImmediate> | undefined = undefined;
@@ -95,6 +97,7 @@ export class Timeout extends Scope {
       );
     }
     this._when = when;
+    this._ms = undefined; // the duration given to timeout() no longer applies
     this._disarm();
     this._arm();
   }
@@ -155,7 +158,10 @@ export class Timeout extends Scope {
   /** @internal */
   _timeoutError(cause?: unknown): TimeoutError {
     const deadline = this._when ?? undefined;
-    return new TimeoutError('The operation timed out', { cause, deadline });
+    const ms = this._ms;
+    const message =
+      ms === undefined ? 'The operation timed out' : `The operation timed out after ${ms} ms`;
+    return new TimeoutError(message, { cause, deadline, ms });
   }
 }
 
@@ -181,8 +187,10 @@ async function within<T>(
   parent: Scope,
   deadline: number | null,
   fn: (scope: Timeout) => Awaitable<T>,
+  ms: number | undefined,
 ): Promise<T> {
   const scope = Timeout._open(parent, deadline);
+  scope._ms = ms;
   let value: T;
   try {
     value = await storage.run(scope, runIn<T>, scope, fn);
@@ -215,7 +223,10 @@ async function within<T>(
 export function timeout<T>(ms: number | null, fn: (scope: Timeout) => Awaitable<T>): Promise<T> {
   const error = firstError(checkOptionalDuration('ms', ms), checkFunction('fn', fn));
   if (error !== undefined) return Promise.reject(error);
-  return timeoutAt(ms === null ? null : performance.now() + ms, fn);
+  const deadline = ms === null ? null : performance.now() + ms;
+  const parent = currentScope();
+  if (parent === undefined) return inImplicitTask(() => timeout(ms, fn), 'timeout');
+  return within(parent, deadline, fn, ms ?? undefined);
 }
 
 /**
@@ -242,5 +253,5 @@ export function timeoutAt<T>(
   if (parent === undefined) {
     return inImplicitTask(() => timeoutAt(deadline, fn), 'timeout');
   }
-  return within(parent, deadline, fn);
+  return within(parent, deadline, fn, undefined);
 }

@@ -216,8 +216,11 @@ class CompletionIterator<T> implements AsyncIterableIterator<Task<T>> {
  *
  * const tasks = [30, 10, 20].map((ms) => createTask(() => sleep(ms, ms)));
  * for await (const task of asCompleted(tasks)) {
- *   console.log(await task); // 10, 20, 30
+ *   console.log(await task);
  * }
+ * // 10
+ * // 20
+ * // 30
  * ```
  */
 export function asCompleted<T>(

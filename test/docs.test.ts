@@ -1,5 +1,6 @@
-// The runnable examples in docs/cancellation.md run, and print what their
-// comments say they print.
+// The runnable examples in the guides run, and print what their comments say
+// they print: `console.log(x); // printed` or, for a loop, comment lines that
+// end the block.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,27 +19,37 @@ function expectedLines(code: string): string[] {
     const match = /console\.log\(.*\/\/ (.+)$/.exec(line);
     if (match) lines.push(match[1]!.split(/,\s(?:not|say|as|after|both)\b/)[0]!.trim());
   }
-  return lines;
+  const trailing: string[] = [];
+  for (const line of code.trimEnd().split('\n').reverse()) {
+    const comment = /^\/\/ (.+)$/.exec(line);
+    if (!comment) break;
+    trailing.unshift(comment[1]!);
+  }
+  return [...lines, ...trailing];
 }
 
-const markdown = readFileSync(`${root}docs/cancellation.md`, 'utf8');
-const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+for (const guide of ['cancellation', 'sync']) {
+  const markdown = readFileSync(`${root}docs/${guide}.md`, 'utf8');
+  const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
-describe('docs/cancellation.md examples', { timeout: 60_000 }, () => {
-  blocks.forEach((code, i) => {
-    // runMain exits the process on a signal: shown, not run here.
-    if (code.includes('runMain')) return;
-    test(`example ${i + 1}`, async () => {
-      mkdirSync(scratch, { recursive: true });
-      const file = `${scratch}/example-${i}.ts`;
-      writeFileSync(file, code.replaceAll("from 'weft'", "from '../../src/index.js'"));
-      try {
-        const { stdout } = await exec(process.execPath, ['--import', 'tsx', file], { cwd: root });
-        const printed = stdout.trimEnd().split('\n');
-        assert.deepEqual(printed, expectedLines(code));
-      } finally {
-        rmSync(file, { force: true });
-      }
+  describe(`docs/${guide}.md examples`, { timeout: 60_000 }, () => {
+    blocks.forEach((code, i) => {
+      // runMain exits the process on a signal: shown, not run here.
+      if (code.includes('runMain')) return;
+      test(`example ${i + 1}`, async () => {
+        mkdirSync(scratch, { recursive: true });
+        const file = `${scratch}/${guide}-${i}.ts`;
+        writeFileSync(file, code.replaceAll("from 'weft'", "from '../../src/index.js'"));
+        try {
+          const { stdout } = await exec(process.execPath, ['--import', 'tsx', file], {
+            cwd: root,
+          });
+          const printed = stdout.trimEnd().split('\n');
+          assert.deepEqual(printed, expectedLines(code));
+        } finally {
+          rmSync(file, { force: true });
+        }
+      });
     });
   });
-});
+}

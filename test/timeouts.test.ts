@@ -19,6 +19,13 @@ describe('timeout', () => {
     assert.equal(await timeout(200, () => sleep(5, 'ok')), 'ok');
   });
 
+  test('its TimeoutError tells the duration that expired', async () => {
+    await assert.rejects(
+      timeout(10, () => sleep(1_000)),
+      (e) => e instanceof TimeoutError && e.ms === 10 && /after 10 ms/.test(e.message),
+    );
+  });
+
   test('turns its own expiry into TimeoutError after the work settled', async () => {
     const steps: string[] = [];
     await assert.rejects(
