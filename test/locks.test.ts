@@ -330,6 +330,33 @@ describe('Condition', () => {
     assert.deepEqual(got, ['b']);
   });
 
+  test('a notified waiter cancelled while re-acquiring the lock passes the notification on', async () => {
+    const cond = new Condition();
+    const got: string[] = [];
+    const make = (name: string) =>
+      createTask(async () => {
+        await cond.acquire();
+        try {
+          await cond.wait();
+          got.push(name);
+        } finally {
+          cond.release();
+        }
+      });
+    const a = make('a');
+    const b = make('b');
+    await ticks();
+    await cond.acquire();
+    cond.notify(1); // a is notified, resumes, and waits for the lock we hold
+    await ticks();
+    a.cancel(); // cancelled while it waits for the lock
+    cond.release();
+    await assert.rejects(a, CancelledError);
+    await b; // woken by the notification a passed on
+    assert.deepEqual(got, ['b']);
+    assert.equal(cond.locked(), false);
+  });
+
   test('conditions can share a lock; a non-Lock argument is a TypeError', async () => {
     const lock = new Lock();
     const c1 = new Condition(lock);
