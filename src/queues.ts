@@ -60,9 +60,14 @@ export class Queue<T> implements AsyncIterable<T> {
   _putters = new WaitList<undefined, T>({ _waiterCancelled: () => {} }, false);
   /** @internal `join()` callers. */
   _joiners = new WaitList<true, undefined>({ _waiterCancelled: () => {} }, true);
-  /** @internal FIFO storage: `_items[_head..]`. */
-  _items: T[] = [];
+  /**
+   * @internal FIFO storage: a ring buffer of power-of-two capacity. A plain
+   * array emptied after almost every item (a producer and a consumer in
+   * lockstep) frees and reallocates its storage each time.
+   */
+  _ring: Array<T | undefined> = new Array(16);
   /** @internal */ _head = 0;
+  /** @internal */ _count = 0;
 
   /**
    * @param maxsize The most items the queue holds before `put()` waits: an
@@ -254,38 +259,47 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** @internal */
   _size(): number {
-    return this._items.length - this._head;
+    return this._count;
   }
 
   /** @internal */
   _store(item: T): void {
-    this._items.push(item);
+    if (this._count === this._ring.length) this._grow();
+    this._ring[(this._head + this._count) & (this._ring.length - 1)] = item;
+    this._count++;
   }
 
   /** @internal Put back an item that was already handed out, where it will come out next. */
   _storeFirst(item: T): void {
-    if (this._head > 0) this._items[--this._head] = item;
-    else this._items.unshift(item);
+    if (this._count === this._ring.length) this._grow();
+    this._head = (this._head - 1) & (this._ring.length - 1);
+    this._ring[this._head] = item;
+    this._count++;
   }
 
   /** @internal */
   _retrieve(): T {
-    const items = this._items;
-    const item = items[this._head]!;
-    if (++this._head === items.length) {
-      items.length = 0;
-      this._head = 0;
-    } else if (this._head >= 1024 && this._head * 2 >= items.length) {
-      // Compact now and then, so a queue that never drains does not grow without bound.
-      this._items = items.slice(this._head);
-      this._head = 0;
-    }
+    const ring = this._ring;
+    const item = ring[this._head] as T;
+    ring[this._head] = undefined; // no reference kept to a consumed item
+    this._head = (this._head + 1) & (ring.length - 1);
+    this._count--;
     return item;
   }
 
   /** @internal */
   _clear(): void {
-    this._items = [];
+    this._ring = new Array(16);
+    this._head = 0;
+    this._count = 0;
+  }
+
+  /** @internal Double the ring, unrolling it so that the head is at 0. */
+  _grow(): void {
+    const old = this._ring;
+    const ring: Array<T | undefined> = new Array(old.length * 2);
+    for (let i = 0; i < this._count; i++) ring[i] = old[(this._head + i) & (old.length - 1)];
+    this._ring = ring;
     this._head = 0;
   }
 }
@@ -304,14 +318,31 @@ export class Queue<T> implements AsyncIterable<T> {
  * ```
  */
 export class LifoQueue<T> extends Queue<T> {
+  /** @internal */ _stack: T[] = [];
+
+  /** @internal */
+  override _size(): number {
+    return this._stack.length;
+  }
+
+  /** @internal */
+  override _store(item: T): void {
+    this._stack.push(item);
+  }
+
   /** @internal */
   override _storeFirst(item: T): void {
-    this._items.push(item);
+    this._stack.push(item);
   }
 
   /** @internal */
   override _retrieve(): T {
-    return this._items.pop()!;
+    return this._stack.pop()!;
+  }
+
+  /** @internal */
+  override _clear(): void {
+    this._stack = [];
   }
 }
 
@@ -347,6 +378,8 @@ export type Compare<T> = (a: T, b: T) => number;
  */
 export class PriorityQueue<T> extends Queue<T> {
   /** @internal */ readonly _compare: Compare<T>;
+  /** @internal The binary heap. */
+  _items: T[] = [];
   /** @internal Insertion numbers, parallel to `_items`: ties come out in order. */
   _seqs: number[] = [];
   /** @internal */ _nextSeq = 0;

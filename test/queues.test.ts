@@ -37,6 +37,21 @@ describe('Queue', () => {
     assert.equal(new Queue().full(), false, 'maxsize 0 is unbounded');
   });
 
+  test('keeps order through wrap-around and growth of its storage', () => {
+    const queue = new Queue<number>();
+    const out: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 7 + (round % 13); i++) queue.putNowait(next++);
+      for (let i = 0; i < 5 + (round % 11) && !queue.empty(); i++) out.push(queue.getNowait());
+    }
+    while (!queue.empty()) out.push(queue.getNowait());
+    assert.deepEqual(
+      out,
+      Array.from({ length: next }, (_, i) => i),
+    );
+  });
+
   test('get() waits for an item; waiting getters are served in order', async () => {
     const queue = new Queue<string>();
     const getters = [1, 2, 3].map(() => createTask(() => queue.get()));
