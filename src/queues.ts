@@ -4,9 +4,12 @@
  *
  * Items go straight to the oldest waiting `get()`, and a freed slot goes
  * straight to the oldest waiting `put()`, so no late-comer overtakes a
- * waiter. A `get()` cancelled after it was handed an item but before it
- * resumed gives the item back (to the next getter, or to the front of the
- * queue): an item is never lost or delivered twice.
+ * waiter. Once a `get()` has been handed its item it succeeds, even if its
+ * task is cancelled before it resumes (the cancellation lands at the task's
+ * next checkpoint): giving the item back could put it behind items that
+ * other consumers took in the meantime, and could overfill the queue.
+ * Either way an item is never lost or delivered twice, and a FIFO queue
+ * delivers items in the order they were put.
  *
  * @module
  */
@@ -47,15 +50,8 @@ export class Queue<T> implements AsyncIterable<T> {
   /** @internal */ _unfinished = 0;
   /** @internal 0 open, 1 shut down, 2 shut down immediately. */
   _shutdown: 0 | 1 | 2 = 0;
-  /** @internal Getters waiting for an item (only while the queue is empty). */
-  _getters = new WaitList<T, undefined>(
-    {
-      _waiterCancelled: (waiter, granted) => {
-        if (granted) this._giveBack(waiter._value as T);
-      },
-    },
-    true,
-  );
+  /** @internal Getters waiting for an item (only while the queue is empty). A delivered item is not taken back. */
+  _getters = new WaitList<T, undefined>({ _waiterCancelled: () => {} }, false);
   /** @internal Putters waiting for a slot, with their item. A granted put cannot be undone. */
   _putters = new WaitList<undefined, T>({ _waiterCancelled: () => {} }, false);
   /** @internal `join()` callers. */
@@ -241,15 +237,6 @@ export class Queue<T> implements AsyncIterable<T> {
     return item;
   }
 
-  /** @internal A getter handed `item` was cancelled before it resumed. */
-  _giveBack(item: T): void {
-    if (this._shutdown === 2) {
-      this.taskDone(); // dropped like every other item of an immediate shutdown
-    } else if (!this._getters.grantFirst(item)) {
-      this._storeFirst(item);
-    }
-  }
-
   /** @internal */
   _shutDownError(operation: string): QueueShutDown {
     return new QueueShutDown(`${this}: ${operation} on a shut-down queue`);
@@ -266,14 +253,6 @@ export class Queue<T> implements AsyncIterable<T> {
   _store(item: T): void {
     if (this._count === this._ring.length) this._grow();
     this._ring[(this._head + this._count) & (this._ring.length - 1)] = item;
-    this._count++;
-  }
-
-  /** @internal Put back an item that was already handed out, where it will come out next. */
-  _storeFirst(item: T): void {
-    if (this._count === this._ring.length) this._grow();
-    this._head = (this._head - 1) & (this._ring.length - 1);
-    this._ring[this._head] = item;
     this._count++;
   }
 
@@ -327,11 +306,6 @@ export class LifoQueue<T> extends Queue<T> {
 
   /** @internal */
   override _store(item: T): void {
-    this._stack.push(item);
-  }
-
-  /** @internal */
-  override _storeFirst(item: T): void {
     this._stack.push(item);
   }
 
@@ -431,18 +405,6 @@ export class PriorityQueue<T> extends Queue<T> {
     }
     heap[pos] = item;
     seqs[pos] = seq;
-  }
-
-  /** @internal */
-  override _storeFirst(item: T): void {
-    try {
-      this._store(item);
-    } catch {
-      // It was comparable enough to be handed out; if not, keep it anyway:
-      // dropping an item is worse than a misplaced one.
-      this._items.push(item);
-      this._seqs.push(this._nextSeq++);
-    }
   }
 
   /** @internal Sift down; as in `_store`, the path is chosen before anything moves. */

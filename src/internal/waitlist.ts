@@ -7,12 +7,12 @@
  * never overtake it. The waiting task resumes a microtask later; until then
  * the grant can still be taken back. A cancellation that lands in that gap
  * (asyncio's "woken, then cancelled before it ran") either undoes the grant
- * and passes it on (`undoable` lists: lock, semaphore, condition, queue
- * getters) or, where the grant cannot be undone (a put whose item may
+ * and passes it on (`undoable` lists: lock, semaphore, condition) or,
+ * where passing it on would reorder things (a queue item handed to a get
+ * while later items may already have been taken, a put whose item may
  * already have been consumed), lets the wait succeed and leaves the
  * cancellation pending for the next checkpoint. Either way nothing is lost
- * or duplicated. `_waiterCancelled(waiter, true)` finds in `waiter._value`
- * the value to pass on.
+ * or duplicated.
  */
 
 import type { CancelledError } from '../exceptions.js';
@@ -60,7 +60,7 @@ export class ListWaiter<V, P> {
       this.list.owner._waiterCancelled(this, false);
       return true;
     }
-    if (this._state === GRANTED && this.list.undoable && this._late === undefined) {
+    if (this._state === GRANTED && this._late === undefined) {
       this._late = error;
       return true;
     }
@@ -82,18 +82,6 @@ function flush(): void {
     if (late === undefined) {
       waiter.resolve(waiter._value);
     } else {
-      // Waiters of the same list granted after this one have not resumed
-      // either: each takes the value of the one before it, so a queue's
-      // items still come out in order, and the last value is passed on.
-      let value = waiter._value;
-      for (let j = i + 1; j < granted.length; j++) {
-        const later = granted[j]!;
-        if (later.list !== waiter.list) continue;
-        const next = later._value;
-        later._value = value;
-        value = next;
-      }
-      waiter._value = value;
       waiter.reject(late);
       waiter.list.owner._waiterCancelled(waiter, true);
     }
@@ -155,9 +143,11 @@ export class WaitList<V, P = undefined> {
   /** Serve `waiter` (which must still be waiting) with `value`. */
   grant(waiter: ListWaiter<V, P>, value: V): void {
     this._unlink(waiter);
-    if (waiter.scope === undefined) {
-      // Outside any task nothing can cancel the wait: resume it directly.
+    if (waiter.scope === undefined || !this.undoable) {
+      // Nothing can take the grant back (no task to cancel, or a list whose
+      // grants are final): resume it directly, a microtask sooner.
       waiter._state = DONE;
+      if (waiter.scope !== undefined) removeWaiter(waiter.scope, waiter);
       waiter.resolve(value);
       return;
     }
