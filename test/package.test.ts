@@ -14,6 +14,21 @@ test('the package entry exports the public API from dist/', async () => {
   const specifier = 'weft';
   const weft = (await import(specifier)) as typeof import('../src/index.js');
   const expected = [
+    'Barrier',
+    'BoundedSemaphore',
+    'BrokenBarrierError',
+    'Condition',
+    'Event',
+    'LifoQueue',
+    'Lock',
+    'PriorityQueue',
+    'Queue',
+    'QueueEmpty',
+    'QueueFull',
+    'QueueShutDown',
+    'Semaphore',
+    'map',
+    'naturalOrder',
     'CancelledError',
     'InvalidStateError',
     'Task',
@@ -39,4 +54,7 @@ test('the package entry exports the public API from dist/', async () => {
   ];
   assert.deepEqual(Object.keys(weft).sort(), expected.sort());
   assert.equal(await weft.run(() => weft.sleep(1, 'built')), 'built');
+  const queue = new weft.Queue<number>(1);
+  await queue.put(1);
+  assert.equal(await weft.map([queue], (q) => q.get(), { concurrency: 1 }).then((r) => r[0]), 1);
 });
