@@ -15,6 +15,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createTask, gather, run, TaskGroup } from '../src/index.js';
+import { median, spread, time } from './stats.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -73,22 +74,6 @@ const scenarios: Record<string, () => Promise<void>> = {
     check(tasks.map((t) => t.result()));
   },
 };
-
-async function time(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function spread(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  return `${s[Math.floor(s.length * 0.25)]!.toFixed(1)}–${s[Math.floor(s.length * 0.75)]!.toFixed(1)}`;
-}
 
 const rawFn = scenarios['raw Promise.all']!;
 // 1. Pure baseline: before weft has touched AsyncLocalStorage.

@@ -44,6 +44,7 @@
 import { Mutex } from 'async-mutex';
 import pLimit from 'p-limit';
 import { createTask, gather, Lock, map, Queue, run } from '../src/index.js';
+import { collectsGarbage, median, spread, time } from './stats.js';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -63,8 +64,6 @@ const MAP_ITEMS = N;
 const MAP_CONCURRENCY = 10;
 const QUEUE_ITEMS = 10 * N;
 const QUEUE_MAXSIZE = 100;
-
-const gc = (globalThis as { gc?: () => void }).gc;
 
 function fail(message: string): never {
   throw new Error(`check failed: ${message}`);
@@ -356,23 +355,6 @@ const scenarios = allScenarios
   .filter((s) => s.contenders.length > 0);
 if (scenarios.length === 0) throw new Error(`--only ${ONLY}: no contender matches`);
 
-async function time(fn: () => Promise<void>): Promise<number> {
-  gc?.();
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function spread(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  return `${s[Math.floor(s.length * 0.25)]!.toFixed(1)}–${s[Math.floor(s.length * 0.75)]!.toFixed(1)}`;
-}
-
 const samples = new Map<string, number[]>(
   scenarios.flatMap((s) => s.contenders.map((c): [string, number[]] => [c.name, []])),
 );
@@ -397,7 +379,7 @@ const row = (first: string, cells: string[]): string =>
   `  ${first.padEnd(30)}${cells.map((c, i) => c.padStart(widths[i]!)).join('')}`;
 
 console.log(
-  `bench:sync — n=${N.toLocaleString('en')}, ${ROUNDS} rounds (+${WARMUP} warm-up), Node ${process.version}${gc ? ', gc before each run' : ''}`,
+  `bench:sync — n=${N.toLocaleString('en')}, ${ROUNDS} rounds (+${WARMUP} warm-up), Node ${process.version}${collectsGarbage ? ', gc before each run' : ''}`,
 );
 console.log(row('contender', columns));
 for (const { title, ops, contenders } of scenarios) {

@@ -11,6 +11,7 @@
 
 import { inspect } from 'node:util';
 import { CancelledError, InvalidStateError } from './exceptions.js';
+import { runHolding } from './internal/exclusive.js';
 import { checkFunction, checkInteger, show } from './internal/validate.js';
 import { type ListWaiter, WaitList, type WaitListOwner } from './internal/waitlist.js';
 import type { Awaitable } from './tasks.js';
@@ -88,15 +89,8 @@ export class Lock implements WaitListOwner<true, undefined> {
    * console.log(value, lock.locked()); // 42 false
    * ```
    */
-  async runExclusive<T>(fn: () => Awaitable<T>): Promise<T> {
-    const error = checkFunction('fn', fn);
-    if (error !== undefined) throw error;
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<T>(fn: () => Awaitable<T>): Promise<T> {
+    return runHolding(this, fn);
   }
 
   /** `Lock<locked waiters=2>` */

@@ -6,7 +6,8 @@
  */
 
 import { inspect } from 'node:util';
-import { checkFunction, checkInteger } from './internal/validate.js';
+import { runHolding } from './internal/exclusive.js';
+import { checkInteger } from './internal/validate.js';
 import { type ListWaiter, WaitList, type WaitListOwner } from './internal/waitlist.js';
 import type { Awaitable } from './tasks.js';
 
@@ -89,15 +90,8 @@ export class Semaphore implements WaitListOwner<true, undefined> {
    * console.log(await semaphore.runExclusive(() => semaphore.value)); // 2
    * ```
    */
-  async runExclusive<T>(fn: () => Awaitable<T>): Promise<T> {
-    const error = checkFunction('fn', fn);
-    if (error !== undefined) throw error;
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<T>(fn: () => Awaitable<T>): Promise<T> {
+    return runHolding(this, fn);
   }
 
   /** `Semaphore<value=0 waiters=4>` */

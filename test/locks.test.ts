@@ -230,6 +230,19 @@ describe('Event', () => {
   });
 });
 
+/** A task that waits on `cond` (holding its lock) and records `name` once notified. */
+function waitThenRecord(cond: Condition, name: string, got: string[]) {
+  return createTask(async () => {
+    await cond.acquire();
+    try {
+      await cond.wait();
+      got.push(name);
+    } finally {
+      cond.release();
+    }
+  });
+}
+
 describe('Condition', () => {
   test('wait() needs the lock; notify() too', async () => {
     const cond = new Condition();
@@ -308,16 +321,7 @@ describe('Condition', () => {
   test('a notified waiter cancelled before it resumed passes the notification on', async () => {
     const cond = new Condition();
     const got: string[] = [];
-    const make = (name: string) =>
-      createTask(async () => {
-        await cond.acquire();
-        try {
-          await cond.wait();
-          got.push(name);
-        } finally {
-          cond.release();
-        }
-      });
+    const make = (name: string) => waitThenRecord(cond, name, got);
     const a = make('a');
     const b = make('b');
     await ticks();
@@ -333,16 +337,7 @@ describe('Condition', () => {
   test('a notified waiter cancelled while re-acquiring the lock passes the notification on', async () => {
     const cond = new Condition();
     const got: string[] = [];
-    const make = (name: string) =>
-      createTask(async () => {
-        await cond.acquire();
-        try {
-          await cond.wait();
-          got.push(name);
-        } finally {
-          cond.release();
-        }
-      });
+    const make = (name: string) => waitThenRecord(cond, name, got);
     const a = make('a');
     const b = make('b');
     await ticks();

@@ -53,7 +53,6 @@ import {
   currentSignal,
   currentTask,
   gather,
-  run,
   sleep,
   type Task,
   type TaskFn,
@@ -62,6 +61,7 @@ import {
   TimeoutError,
   timeout,
 } from '../src/index.js';
+import { runWatched, settle } from './property-harness.js';
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -88,59 +88,6 @@ function stoppedBy(error: unknown, signal: AbortSignal): boolean {
   if (!signal.aborted) return false;
   const cause = error instanceof Error && error.name === 'AbortError' ? error.cause : error;
   return cause === signal.reason;
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-/** Let the event loop turn, so that late unhandled-rejection reports arrive. */
-async function turns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/**
- * Run `main` under weft's `run()`, with a guard against hangs, while
- * recording unhandled rejections, unretrieved task errors and weft warnings.
- */
-async function runWatched<T>(main: TaskFn<T>): Promise<{
-  outcome: Settled<T>;
-  unhandled: unknown[];
-  unretrieved: unknown[];
-  warnings: Error[];
-}> {
-  const unhandled: unknown[] = [];
-  const unretrieved: unknown[] = [];
-  const warnings: Error[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-  const onWarning = (warning: Error): void => {
-    if (warning.name === 'WeftWarning') warnings.push(warning);
-  };
-  process.on('unhandledRejection', onUnhandled);
-  process.on('warning', onWarning);
-  let guard: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const hang = new Promise<never>((_, reject) => {
-      guard = setTimeout(() => reject(new Error('run() did not settle within 10 s')), 10_000);
-    });
-    const outcome = await Promise.race([
-      settle(run(main, { onUnretrievedError: (error) => unretrieved.push(error) })),
-      hang,
-    ]);
-    await turns(2);
-    return { outcome, unhandled, unretrieved, warnings };
-  } finally {
-    clearTimeout(guard);
-    process.off('unhandledRejection', onUnhandled);
-    process.off('warning', onWarning);
-  }
 }
 
 /** An error and, for aggregates, what it holds (for assertion messages). */

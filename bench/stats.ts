@@ -1,0 +1,25 @@
+/** Timing and summary helpers shared by the benchmarks. */
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** True when node runs with `--expose-gc`: `time()` then collects before measuring. */
+export const collectsGarbage = gc !== undefined;
+
+/** Milliseconds `fn` takes (after a full GC, when available). */
+export async function time(fn: () => Promise<void>): Promise<number> {
+  gc?.();
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** The interquartile range, as `low–high` in ms. */
+export function spread(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[Math.floor(s.length * 0.25)]!.toFixed(1)}–${s[Math.floor(s.length * 0.75)]!.toFixed(1)}`;
+}
