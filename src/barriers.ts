@@ -7,7 +7,7 @@
 import { inspect } from 'node:util';
 import { BrokenBarrierError } from './exceptions.js';
 import { checkInteger } from './internal/validate.js';
-import { type ListWaiter, WaitList, type WaitListOwner } from './internal/waitlist.js';
+import { type ListWaiter, WaitList } from './internal/waitlist.js';
 
 const State = { Filling: 0, Broken: 1 } as const;
 type State = (typeof State)[keyof typeof State];
@@ -38,7 +38,7 @@ type State = (typeof State)[keyof typeof State];
  * console.log(order.slice(0, 3)); // [ 'a arrived', 'b arrived', 'c arrived' ]
  * ```
  */
-export class Barrier implements WaitListOwner<number, number> {
+export class Barrier {
   /** @internal */ readonly _parties: number;
   /** @internal */ _state: State = State.Filling;
   /** @internal */ _waiters = new WaitList<number, number>(this, true);

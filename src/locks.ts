@@ -13,7 +13,7 @@ import { inspect } from 'node:util';
 import { CancelledError, InvalidStateError } from './exceptions.js';
 import { runHolding } from './internal/exclusive.js';
 import { checkFunction, checkInteger, show } from './internal/validate.js';
-import { type ListWaiter, WaitList, type WaitListOwner } from './internal/waitlist.js';
+import { type ListWaiter, WaitList } from './internal/waitlist.js';
 import type { Awaitable } from './tasks.js';
 
 const TRUE: Promise<true> = Promise.resolve(true);
@@ -41,7 +41,7 @@ const TRUE: Promise<true> = Promise.resolve(true);
  * console.log(balance); // 20
  * ```
  */
-export class Lock implements WaitListOwner<true, undefined> {
+export class Lock {
   /** @internal */ _locked = false;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
 
@@ -127,7 +127,7 @@ export class Lock implements WaitListOwner<true, undefined> {
  * console.log(await waiter); // go
  * ```
  */
-export class Event implements WaitListOwner<true, undefined> {
+export class Event {
   /** @internal */ _value = false;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
 
@@ -193,7 +193,7 @@ export class Event implements WaitListOwner<true, undefined> {
  * console.log(await consumer); // job
  * ```
  */
-export class Condition implements WaitListOwner<true, undefined> {
+export class Condition {
   /** @internal */ _lock: Lock;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
 

@@ -8,7 +8,7 @@
 import { inspect } from 'node:util';
 import { runHolding } from './internal/exclusive.js';
 import { checkInteger } from './internal/validate.js';
-import { type ListWaiter, WaitList, type WaitListOwner } from './internal/waitlist.js';
+import { type ListWaiter, WaitList } from './internal/waitlist.js';
 import type { Awaitable } from './tasks.js';
 
 const TRUE: Promise<true> = Promise.resolve(true);
@@ -36,7 +36,7 @@ const TRUE: Promise<true> = Promise.resolve(true);
  * console.log(most); // 2
  * ```
  */
-export class Semaphore implements WaitListOwner<true, undefined> {
+export class Semaphore {
   /** @internal */ _value: number;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
 

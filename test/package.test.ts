@@ -1,9 +1,11 @@
 // The published shape: `import ... from 'weft'` resolves to dist/ through the
 // package's exports map (npm test builds before it runs the tests).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 
@@ -57,4 +59,17 @@ test('the package entry exports the public API from dist/', async () => {
   const queue = new weft.Queue<number>(1);
   await queue.put(1);
   assert.equal(await weft.map([queue], (q) => q.get(), { concurrency: 1 }).then((r) => r[0]), 1);
+});
+
+test('a user file type-checks against the built declarations, with skipLibCheck off', async () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const tsc = `${root}node_modules/typescript/bin/tsc`;
+  const result = await promisify(execFile)(
+    process.execPath,
+    [tsc, '-p', 'test/types/tsconfig.json'],
+    {
+      cwd: root,
+    },
+  ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
+  assert.equal(result.stdout.trim(), '', 'tsc reported errors');
 });
