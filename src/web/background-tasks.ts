@@ -1,0 +1,256 @@
+/**
+ * `BackgroundTasks`: FastAPI's per-request background tasks, run after the
+ * response has been sent, as one weft task owned by the app's `Supervisor`.
+ *
+ * @module
+ */
+
+import { inspect } from 'node:util';
+import { asCancellation } from '../exceptions.js';
+import { checkFunction, show } from '../internal/validate.js';
+import { TaskGroup } from '../taskgroups.js';
+import { type Awaitable, currentTask, type Task } from '../tasks.js';
+import type { Supervisor } from './supervisor.js';
+
+/** Which responses run their background tasks. */
+export type RunOn = 'success' | 'always' | ((status: number) => boolean);
+
+/** How a request's background tasks run. Every adapter accepts these. */
+export interface BackgroundTasksOptions {
+  /**
+   * `'sequential'`: one after the other, in the order added (FastAPI).
+   * `'concurrent'`: all at once.
+   * @default 'sequential'
+   */
+  mode?: 'sequential' | 'concurrent';
+  /**
+   * Keep going after a task fails: every task runs and each failure is
+   * reported through the supervisor's `onError`. With `false`, the first
+   * failure stops the rest (and cancels them, in `'concurrent'` mode).
+   * @default true
+   */
+  continueOnError?: boolean;
+  /**
+   * Which response statuses run the tasks: `'success'` (2xx and 3xx),
+   * `'always'`, or a predicate. Skipped tasks are logged, never dropped
+   * silently.
+   * @default 'success'
+   */
+  runOn?: RunOn;
+  /**
+   * Run the tasks when the client went away before the response was
+   * complete. A disconnect never cancels background tasks already running.
+   * @default true
+   */
+  runOnDisconnect?: boolean;
+}
+
+const MODES = new Set(['sequential', 'concurrent']);
+
+/** @internal Validate the options every adapter takes. */
+export function checkBackgroundOptions(options: BackgroundTasksOptions): Error | undefined {
+  if (options.mode !== undefined && !MODES.has(options.mode)) {
+    return new TypeError(
+      `Expected \`mode\` to be 'sequential' or 'concurrent', got ${show(options.mode)}`,
+    );
+  }
+  for (const name of ['continueOnError', 'runOnDisconnect'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'boolean') {
+      return new TypeError(`Expected \`${name}\` to be a boolean, got ${show(value)}`);
+    }
+  }
+  const runOn = options.runOn;
+  if (
+    runOn !== undefined &&
+    runOn !== 'success' &&
+    runOn !== 'always' &&
+    typeof runOn !== 'function'
+  ) {
+    return new TypeError(
+      `Expected \`runOn\` to be 'success', 'always' or a function, got ${show(runOn)}`,
+    );
+  }
+  return undefined;
+}
+
+interface Entry {
+  fn: (...args: never[]) => Awaitable<unknown>;
+  args: unknown[];
+}
+
+/**
+ * The background tasks of one request. Add them while handling the request;
+ * they run once the response has been sent, in the order added, as one
+ * weft task owned by the app's {@link Supervisor}. A failing task never
+ * stops the ones after it (by default) and is always reported.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { withBackgroundTasks } from 'weft/web/node';
+ *
+ * const server = createServer(
+ *   withBackgroundTasks((req, res, { backgroundTasks }) => {
+ *     backgroundTasks.addTask((name: string) => console.log(`hello ${name}`), 'ann');
+ *     res.end('queued');
+ *   }),
+ * );
+ * server.listen(0, '127.0.0.1', async () => {
+ *   const { port } = server.address() as { port: number };
+ *   console.log(await (await fetch(`http://127.0.0.1:${port}/`)).text()); // queued
+ *   setTimeout(() => server.close(), 20); // hello ann is printed after the response
+ * });
+ * ```
+ */
+export class BackgroundTasks {
+  /** @internal */ _entries: Entry[] = [];
+  /** @internal Set once the response is over: tasks added later run at once. */
+  _runner: ((entries: Entry[]) => void) | undefined = undefined;
+
+  /**
+   * Queue `fn(...args)` to run after the response. `args` are typed from
+   * `fn`. Throws `TypeError` if `fn` is not a function.
+   */
+  addTask<A extends unknown[]>(fn: (...args: A) => Awaitable<unknown>, ...args: A): void {
+    const error = checkFunction('fn', fn);
+    if (error !== undefined) throw error;
+    const entry: Entry = { fn: fn as Entry['fn'], args };
+    if (this._runner !== undefined) this._runner([entry]);
+    else this._entries.push(entry);
+  }
+
+  /** How many tasks are queued and not yet started. */
+  get size(): number {
+    return this._entries.length;
+  }
+
+  /** `BackgroundTasks<2 queued>` */
+  toString(): string {
+    return `BackgroundTasks<${this._entries.length} queued>`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function statusRuns(runOn: RunOn, status: number): boolean {
+  if (runOn === 'always') return true;
+  if (runOn === 'success') return status >= 200 && status < 400;
+  return runOn(status);
+}
+
+/**
+ * @internal The response is over (`complete`: sent in full; otherwise the
+ * client went away): run or skip the queued tasks. Returns the task that
+ * runs them, if any.
+ */
+export function startBackgroundTasks(
+  tasks: BackgroundTasks,
+  supervisor: Supervisor,
+  options: BackgroundTasksOptions,
+  label: string,
+  status: number,
+  complete: boolean,
+): Task<void> | undefined {
+  const runOn = options.runOn ?? 'success';
+  const skip =
+    (!complete && options.runOnDisconnect === false) || (complete && !statusRuns(runOn, status));
+  const why = complete ? `response status ${status}` : 'the client disconnected';
+  const logSkipped = (count: number): void =>
+    supervisor._logger.warn(
+      `weft: skipped ${count} background task(s) of ${label}: ${why} (see the runOn and runOnDisconnect options)`,
+    );
+  // Tasks added once the response is over run (or are skipped) at once.
+  tasks._runner = skip
+    ? (late) => logSkipped(late.length)
+    : (late) => spawnRunner(supervisor, options, `${label} (late)`, late);
+  const entries = tasks._entries;
+  tasks._entries = [];
+  if (entries.length === 0) return undefined;
+  if (skip) {
+    logSkipped(entries.length);
+    return undefined;
+  }
+  if (supervisor.closed) {
+    supervisor._logger.warn(
+      `weft: skipped ${entries.length} background task(s) of ${label}: the supervisor is shut down`,
+    );
+    return undefined;
+  }
+  return spawnRunner(supervisor, options, label, entries);
+}
+
+/**
+ * Hand the tasks to the supervisor. It may refuse them (shut down, or its
+ * backlog is full): that is logged as an error with the count, never
+ * thrown into the response's event handlers or dropped silently.
+ */
+function spawnRunner(
+  supervisor: Supervisor,
+  options: BackgroundTasksOptions,
+  label: string,
+  entries: Entry[],
+): Task<void> | undefined {
+  const concurrent = options.mode === 'concurrent';
+  const keepGoing = options.continueOnError !== false;
+  try {
+    return supervisor.spawn(
+      () =>
+        concurrent
+          ? runConcurrently(supervisor, entries, keepGoing)
+          : runInOrder(supervisor, entries, keepGoing),
+      { name: `background: ${label}` },
+    );
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    supervisor._logger.error(
+      `weft: could not start ${entries.length} background task(s) of ${label}: ${why}`,
+    );
+    return undefined;
+  }
+}
+
+function call(entry: Entry): Awaitable<unknown> {
+  return entry.fn(...(entry.args as never[]));
+}
+
+async function runInOrder(
+  supervisor: Supervisor,
+  entries: Entry[],
+  keepGoing: boolean,
+): Promise<void> {
+  for (const entry of entries) {
+    try {
+      await call(entry);
+    } catch (error) {
+      if (!keepGoing || asCancellation(error) !== undefined) throw error;
+      supervisor._report(error, currentTask()!);
+    }
+  }
+}
+
+async function runConcurrently(
+  supervisor: Supervisor,
+  entries: Entry[],
+  keepGoing: boolean,
+): Promise<void> {
+  // A task group: no function outlives the runner, and a shutdown that
+  // cancels the runner cancels them all.
+  const runner = currentTask()!;
+  await TaskGroup.run((tg) => {
+    for (const entry of entries) {
+      tg.createTask(async () => {
+        try {
+          await call(entry);
+        } catch (error) {
+          // Without keepGoing the group's first failure cancels the others.
+          if (!keepGoing || asCancellation(error) !== undefined) throw error;
+          supervisor._report(error, runner);
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * weft/web/node: background tasks for a plain `node:http` server.
+ *
+ * @module
+ */
+
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { asCancellation } from '../../exceptions.js';
+import { checkFunction } from '../../internal/validate.js';
+import type { Awaitable } from '../../tasks.js';
+import type { BackgroundTasks } from '../background-tasks.js';
+import {
+  RequestScope,
+  reportHandlerError,
+  resolveWebOptions,
+  type WebOptions,
+} from '../request.js';
+
+/** What a handler gets besides `req` and `res`. */
+export interface RequestContext {
+  /** Tasks to run after the response has been sent. */
+  backgroundTasks: BackgroundTasks;
+  /** Aborts when the client disconnects before the response is sent (same as `currentSignal()` here). */
+  signal: AbortSignal;
+}
+
+/** A `node:http` handler that takes a weft {@link RequestContext}. */
+export type WeftHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+) => Awaitable<void>;
+
+/**
+ * Wrap a `node:http` handler: it runs in a weft task (so `currentTask()`,
+ * `currentSignal()` and every checkpoint work, and a client disconnect
+ * cancels it), and gets `ctx.backgroundTasks`, run after the response has
+ * been sent. A handler that throws gets a 500 response (if nothing was sent
+ * yet) and its error reported through the supervisor.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { sleep } from 'weft';
+ * import { withBackgroundTasks } from 'weft/web/node';
+ *
+ * const server = createServer(
+ *   withBackgroundTasks(async (req, res, { backgroundTasks }) => {
+ *     await sleep(1); // a checkpoint: a disconnect would cancel the handler here
+ *     backgroundTasks.addTask(async (to: string) => console.log(`mail sent to ${to}`), 'ann@example.com');
+ *     res.end('ok');
+ *   }),
+ * );
+ * server.listen(0, '127.0.0.1', async () => {
+ *   const { port } = server.address() as { port: number };
+ *   console.log(await (await fetch(`http://127.0.0.1:${port}/`)).text()); // ok
+ *   setTimeout(() => server.close(), 20); // mail sent to ann@example.com comes after the response
+ * });
+ * ```
+ */
+export function withBackgroundTasks(handler: WeftHandler, options?: WebOptions): RequestListener {
+  const error = checkFunction('handler', handler);
+  if (error !== undefined) throw error;
+  const resolved = resolveWebOptions(options);
+  return (req, res) => {
+    const scope = new RequestScope(`${req.method} ${req.url}`, resolved, async (self) => {
+      try {
+        await handler(req, res, { backgroundTasks: self.backgroundTasks, signal: self.signal });
+      } catch (err) {
+        if (asCancellation(err) !== undefined && self._ended) return; // the client went away
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.end('Internal Server Error');
+        } else if (!res.writableEnded) {
+          res.destroy(err instanceof Error ? err : undefined);
+        }
+        reportHandlerError(self, err);
+      }
+    });
+    scope.watch(res);
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The request scope every adapter shares: the handler runs in a weft task
+ * that is cancelled when the client goes away before the response is
+ * complete; once the response is over, the request's background tasks run
+ * through the supervisor.
+ *
+ * @module
+ */
+
+import type { ServerResponse } from 'node:http';
+import { checkOptions, firstError, show } from '../internal/validate.js';
+import { Task } from '../tasks.js';
+import {
+  BackgroundTasks,
+  type BackgroundTasksOptions,
+  checkBackgroundOptions,
+  startBackgroundTasks,
+} from './background-tasks.js';
+import { Supervisor } from './supervisor.js';
+
+/** Options every adapter takes. */
+export interface WebOptions extends BackgroundTasksOptions {
+  /**
+   * The supervisor that owns the background tasks.
+   * @default the process-wide {@link defaultSupervisor}
+   */
+  supervisor?: Supervisor;
+}
+
+let shared: Supervisor | undefined;
+
+/**
+ * The supervisor adapters use when none is given (created on first use).
+ * Pass your own to control its limits and to shut it down.
+ *
+ * @example
+ * ```ts
+ * import { defaultSupervisor } from 'weft/web';
+ *
+ * console.log(String(defaultSupervisor())); // Supervisor<running=0 pending=0 completed=0 failed=0 cancelled=0>
+ * ```
+ */
+export function defaultSupervisor(): Supervisor {
+  shared ??= new Supervisor();
+  return shared;
+}
+
+/** @internal Validate adapter options; returns them with the supervisor resolved. */
+export function resolveWebOptions(
+  options: WebOptions | undefined,
+): WebOptions & { supervisor: Supervisor } {
+  const error = firstError(
+    checkOptions('options', options),
+    options === undefined ? undefined : checkBackgroundOptions(options),
+    options?.supervisor === undefined || options.supervisor instanceof Supervisor
+      ? undefined
+      : new TypeError(
+          `Expected \`supervisor\` to be a weft Supervisor, got ${show(options.supervisor)}`,
+        ),
+  );
+  if (error !== undefined) throw error;
+  return { ...options, supervisor: options?.supervisor ?? defaultSupervisor() };
+}
+
+/** @internal One request in flight. */
+export class RequestScope {
+  readonly backgroundTasks = new BackgroundTasks();
+  readonly task: Task<void>;
+  /** @internal */ _ended = false;
+
+  constructor(
+    readonly label: string,
+    readonly options: WebOptions & { supervisor: Supervisor },
+    body: (scope: RequestScope) => Promise<void>,
+  ) {
+    this.task = new Task<void>(() => body(this), { name: label });
+  }
+
+  /** The request task's signal: aborts when the client goes away. */
+  get signal(): AbortSignal {
+    return this.task.signal;
+  }
+
+  /**
+   * The response is over: `complete` when it was sent in full, otherwise
+   * the client went away first (the handler is then cancelled). Runs the
+   * background tasks. Idempotent.
+   */
+  end(status: number, complete: boolean): void {
+    if (this._ended) return;
+    this._ended = true;
+    if (!complete) this.task.cancel('The client disconnected before the response was sent');
+    startBackgroundTasks(
+      this.backgroundTasks,
+      this.options.supervisor,
+      this.options,
+      this.label,
+      status,
+      complete,
+    );
+  }
+
+  /** Follow a Node response: `finish` (sent in full) or `close` first (client gone). */
+  watch(res: ServerResponse): void {
+    const onFinish = (): void => this.end(res.statusCode, true);
+    const onClose = (): void => this.end(res.statusCode, res.writableFinished);
+    res.once('finish', onFinish);
+    res.once('close', onClose);
+  }
+}
+
+/** @internal Log an error a handler threw, the way the supervisor logs failures. */
+export function reportHandlerError(scope: RequestScope, error: unknown): void {
+  scope.options.supervisor._report(error, scope.task);
+}

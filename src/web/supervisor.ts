@@ -1,0 +1,407 @@
+/**
+ * `Supervisor`: owner of an application's background work.
+ *
+ * Fire-and-forget tasks are held by strong references until they finish,
+ * their failures reach an error hook instead of vanishing, an optional
+ * concurrency limit queues the rest (with a bounded backlog), and
+ * `shutdown()` drains the work within a grace period before it cancels
+ * what is left.
+ *
+ * @module
+ */
+
+import { inspect } from 'node:util';
+import { InvalidStateError } from '../exceptions.js';
+import {
+  checkFunction,
+  checkOptionalString,
+  checkOptions,
+  firstError,
+  show,
+} from '../internal/validate.js';
+import { Semaphore } from '../semaphores.js';
+import { Task, type TaskFn, TaskState } from '../tasks.js';
+
+/** Where weft's web layer writes: `console` by default. */
+export interface Logger {
+  error(message: string, ...details: unknown[]): void;
+  warn(message: string, ...details: unknown[]): void;
+}
+
+/** Options of {@link Supervisor}. */
+export interface SupervisorOptions {
+  /**
+   * How many tasks may run at once; the others wait, in order, in the backlog.
+   * @default Infinity
+   */
+  concurrency?: number;
+  /**
+   * How many tasks may wait in the backlog (with `concurrency`); beyond it
+   * `spawn` throws {@link BacklogFullError}. Nothing is dropped silently.
+   * @default Infinity
+   */
+  maxPending?: number;
+  /**
+   * Called with the error of every task that fails (and of every failed
+   * background function). If it throws, that is logged too.
+   * @default logs `task '<name>' failed` and the stack through `logger.error`
+   */
+  onError?: (error: unknown, task: Task<unknown>) => void;
+  /**
+   * Where the default `onError` and shutdown reports go.
+   * @default console
+   */
+  logger?: Logger;
+  /**
+   * How many finished tasks {@link Supervisor.recent} remembers.
+   * @default 100
+   */
+  historySize?: number;
+}
+
+/** Options of {@link Supervisor.spawn}. */
+export interface SpawnOptions {
+  /** Name for logs, `stats`, `recent()` and `weft ps`. @default `Task-<id>` */
+  name?: string;
+}
+
+/** Counts from {@link Supervisor.stats}. */
+export interface SupervisorStats {
+  /** Tasks running now. */
+  running: number;
+  /** Tasks waiting in the backlog for a free slot. */
+  pending: number;
+  /** Tasks that returned. */
+  completed: number;
+  /** Tasks that threw. */
+  failed: number;
+  /** Tasks that ended cancelled (by `shutdown()` or by anyone else). */
+  cancelled: number;
+}
+
+/** One task as {@link Supervisor.recent} shows it. */
+export interface TaskRecord {
+  id: number;
+  name: string;
+  state: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+  /** `Date.now()` when it was spawned. */
+  spawnedAt: number;
+  /** `Date.now()` when it started running (after waiting in the backlog), if it has. */
+  startedAt: number | undefined;
+  /** `Date.now()` when it finished, if it has. */
+  endedAt: number | undefined;
+  /** The failure's message, for a failed task. */
+  error: string | undefined;
+}
+
+/** Options of {@link Supervisor.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * How long running and queued tasks may take to finish before the rest is
+   * cancelled, in milliseconds.
+   * @default 10_000
+   */
+  graceMs?: number;
+}
+
+/** What {@link Supervisor.shutdown} did. */
+export interface ShutdownResult {
+  /** Tasks still unfinished at the deadline, cancelled. */
+  cancelled: number;
+  /** Their names, for the log. */
+  cancelledNames: string[];
+}
+
+/**
+ * Thrown by {@link Supervisor.spawn} when the backlog already holds
+ * `maxPending` tasks.
+ *
+ * @example
+ * ```ts
+ * import { BacklogFullError, Supervisor } from 'weft/web';
+ * import { sleep } from 'weft';
+ *
+ * const supervisor = new Supervisor({ concurrency: 1, maxPending: 1 });
+ * supervisor.spawn(() => sleep(20)); // runs
+ * supervisor.spawn(() => sleep(20)); // waits
+ * try {
+ *   supervisor.spawn(() => sleep(20));
+ * } catch (err) {
+ *   if (err instanceof BacklogFullError) console.log(err.maxPending); // 1
+ * }
+ * await supervisor.shutdown();
+ * ```
+ */
+export class BacklogFullError extends Error {
+  /** The supervisor's `maxPending`. */
+  readonly maxPending: number;
+
+  constructor(message: string, options: { maxPending: number; cause?: unknown }) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.name = 'BacklogFullError';
+    this.maxPending = options.maxPending;
+  }
+}
+
+const defaultLogger: Logger = console;
+
+function checkLimit(name: string, value: unknown, min: number): Error | undefined {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min) return undefined;
+  const message = `Expected \`${name}\` to be an integer >= ${min} or Infinity, got ${show(value)}`;
+  return typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+}
+
+/** @internal Check a grace period in milliseconds. */
+export function checkGrace(name: string, value: unknown): Error | undefined {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
+  if (typeof value !== 'number') {
+    return new TypeError(`Expected \`${name}\` to be a number of milliseconds, got ${show(value)}`);
+  }
+  if (Number.isNaN(value) || value < 0) {
+    return new RangeError(`Expected \`${name}\` to be a number >= 0, got ${show(value)}`);
+  }
+  return undefined;
+}
+
+/**
+ * Owns background tasks: strong references, error reporting, an optional
+ * concurrency limit with a bounded backlog, statistics, and a graceful
+ * shutdown. One per application; every `BackgroundTasks` of a web adapter
+ * runs through one.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from 'weft';
+ * import { Supervisor } from 'weft/web';
+ *
+ * const supervisor = new Supervisor({ concurrency: 2 });
+ * for (const n of [1, 2, 3]) supervisor.spawn(() => sleep(10 * n), { name: `job-${n}` });
+ * console.log(supervisor.stats().pending); // 1
+ * const { cancelled } = await supervisor.shutdown({ graceMs: 1_000 });
+ * console.log(cancelled, supervisor.stats().completed); // 0 3
+ * ```
+ */
+export class Supervisor {
+  /** @internal */ readonly _slots: Semaphore | undefined;
+  /** @internal */ readonly _concurrency: number;
+  /** @internal */ readonly _maxPending: number;
+  /** @internal */ readonly _onError: (error: unknown, task: Task<unknown>) => void;
+  /** @internal */ readonly _logger: Logger;
+  /** @internal */ readonly _historySize: number;
+  /** @internal Unfinished tasks and their records. */
+  _live = new Map<Task<unknown>, TaskRecord>();
+  /** @internal Finished tasks, oldest first. */
+  _history: TaskRecord[] = [];
+  /** @internal */ _running = 0;
+  /** @internal */ _pending = 0;
+  /** @internal */ _completed = 0;
+  /** @internal */ _failed = 0;
+  /** @internal */ _cancelled = 0;
+  /** @internal */ _closed = false;
+  /** @internal */ _idle: Array<() => void> = [];
+  /** @internal */ _shutdown: Promise<ShutdownResult> | undefined = undefined;
+
+  constructor(options: SupervisorOptions = {}) {
+    const error = firstError(
+      checkOptions('options', options),
+      checkLimit('concurrency', options.concurrency, 1),
+      checkLimit('maxPending', options.maxPending, 0),
+      options.onError === undefined ? undefined : checkFunction('onError', options.onError),
+      checkLimit('historySize', options.historySize, 0),
+    );
+    if (error !== undefined) throw error;
+    const concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
+    this._concurrency = concurrency;
+    this._slots = concurrency === Number.POSITIVE_INFINITY ? undefined : new Semaphore(concurrency);
+    this._maxPending = options.maxPending ?? Number.POSITIVE_INFINITY;
+    this._logger = options.logger ?? defaultLogger;
+    this._onError = options.onError ?? ((err, task) => this._logFailure(err, task));
+    this._historySize = options.historySize ?? 100;
+  }
+
+  /** True once `shutdown()` was called: `spawn` refuses new work. */
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Start `fn` as a task owned by this supervisor (now, or once a slot is
+   * free). Throws `InvalidStateError` after `shutdown()`, and
+   * {@link BacklogFullError} when the backlog is full.
+   */
+  spawn<T>(fn: TaskFn<T>, options?: SpawnOptions): Task<T> {
+    const error = firstError(
+      checkFunction('fn', fn),
+      checkOptions('options', options),
+      checkOptionalString('options.name', options?.name),
+    );
+    if (error !== undefined) throw error;
+    if (this._closed) {
+      throw new InvalidStateError(`${this} is shut down: it cannot spawn new tasks`, {
+        state: 'closed',
+      });
+    }
+    const slots = this._slots;
+    // Tasks not yet started count as pending even when a slot awaits them:
+    // the backlog is what exceeds the concurrency.
+    const backlog = this._pending + this._running - this._concurrency;
+    if (backlog >= this._maxPending) {
+      throw new BacklogFullError(
+        `${this}: the backlog is full (maxPending ${this._maxPending}); try again later`,
+        { maxPending: this._maxPending },
+      );
+    }
+    const record: TaskRecord = {
+      id: 0,
+      name: '',
+      state: 'pending',
+      spawnedAt: Date.now(),
+      startedAt: undefined,
+      endedAt: undefined,
+      error: undefined,
+    };
+    this._pending++;
+    const start = (): void => {
+      this._pending--;
+      this._running++;
+      record.state = 'running';
+      record.startedAt = Date.now();
+    };
+    const body =
+      slots === undefined
+        ? (signal: AbortSignal) => {
+            start();
+            return fn(signal);
+          }
+        : async (signal: AbortSignal) => {
+            await slots.acquire(); // in the backlog: a checkpoint, so shutdown can cancel it
+            start();
+            try {
+              return await fn(signal);
+            } finally {
+              slots.release();
+            }
+          };
+    const task = new Task<T>(body, { name: options?.name });
+    record.id = task.id;
+    record.name = task.name;
+    this._live.set(task as Task<unknown>, record);
+    task._onDone((done) => this._finished(done as Task<unknown>, record));
+    return task;
+  }
+
+  /** Counts of running, queued and finished tasks. */
+  stats(): SupervisorStats {
+    return {
+      running: this._running,
+      pending: this._pending,
+      completed: this._completed,
+      failed: this._failed,
+      cancelled: this._cancelled,
+    };
+  }
+
+  /** Unfinished tasks, then the last `historySize` finished ones, newest first. */
+  recent(): TaskRecord[] {
+    const live = [...this._live.values()].reverse();
+    return [...live, ...[...this._history].reverse()].map((r) => ({ ...r }));
+  }
+
+  /**
+   * Refuse new work, wait up to `graceMs` for running and queued tasks,
+   * then cancel what is left and wait for it to stop. Resolves with what
+   * was cancelled (also logged). Calling it again returns the same promise.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
+    const error = firstError(
+      checkOptions('options', options),
+      checkGrace('graceMs', options.graceMs),
+    );
+    if (error !== undefined) return Promise.reject(error);
+    this._closed = true;
+    this._shutdown ??= this._drain(options.graceMs ?? 10_000);
+    return this._shutdown;
+  }
+
+  /** `Supervisor<running=2 pending=0 completed=10 failed=1 cancelled=0>` */
+  toString(): string {
+    const s = this.stats();
+    const closed = this._closed ? ' closed' : '';
+    return `Supervisor<running=${s.running} pending=${s.pending} completed=${s.completed} failed=${s.failed} cancelled=${s.cancelled}${closed}>`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  /** @internal Report an error through the `onError` hook (used by BackgroundTasks too). */
+  _report(error: unknown, task: Task<unknown>): void {
+    try {
+      this._onError(error, task);
+    } catch (hookError) {
+      this._logger.error(`weft: onError threw while reporting task '${task.name}'`, hookError);
+    }
+  }
+
+  /** @internal */
+  _logFailure(error: unknown, task: Task<unknown>): void {
+    const detail = error instanceof Error ? (error.stack ?? String(error)) : inspect(error);
+    this._logger.error(`weft: background task '${task.name}' (#${task.id}) failed\n${detail}`);
+  }
+
+  /** @internal */
+  _finished(task: Task<unknown>, record: TaskRecord): void {
+    this._live.delete(task);
+    if (record.state === 'running') this._running--;
+    else this._pending--;
+    record.endedAt = Date.now();
+    switch (task._state) {
+      case TaskState.Succeeded:
+        record.state = 'completed';
+        this._completed++;
+        break;
+      case TaskState.Failed:
+        record.state = 'failed';
+        record.error =
+          task._outcome instanceof Error ? task._outcome.message : String(task._outcome);
+        this._failed++;
+        task._markRetrieved();
+        this._report(task._outcome, task);
+        break;
+      default:
+        record.state = 'cancelled';
+        this._cancelled++;
+    }
+    this._history.push(record);
+    if (this._history.length > this._historySize) this._history.shift();
+    if (this._live.size === 0) for (const resolve of this._idle.splice(0)) resolve();
+  }
+
+  /** @internal Resolves once no task is unfinished. */
+  _whenIdle(): Promise<void> {
+    if (this._live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this._idle.push(resolve));
+  }
+
+  /** @internal */
+  async _drain(graceMs: number): Promise<ShutdownResult> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => {
+      if (graceMs !== Number.POSITIVE_INFINITY) timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([this._whenIdle(), expired]);
+    clearTimeout(timer);
+    const left = [...this._live.keys()];
+    for (const task of left) task.cancel('Supervisor shutdown: grace period over');
+    await this._whenIdle();
+    const cancelledNames = left.map((task) => task.name);
+    if (left.length > 0) {
+      this._logger.warn(
+        `weft: shutdown cancelled ${left.length} task(s) still unfinished after ${graceMs} ms: ${cancelledNames.join(', ')}`,
+      );
+    }
+    return { cancelled: left.length, cancelledNames };
+  }
+}

@@ -1,0 +1,57 @@
+/** Helpers for the web adapter tests: real servers on 127.0.0.1, real HTTP. */
+
+import { request } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
+import type { Logger } from '../src/web/index.js';
+
+/** Listen on a free port of 127.0.0.1; resolves with the base URL. */
+export function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve(`http://127.0.0.1:${port}`);
+    });
+  });
+}
+
+export function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}
+
+/** A logger that keeps what it is told. */
+export function memoryLogger(): Logger & { errors: string[]; warnings: string[] } {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  return {
+    errors,
+    warnings,
+    error: (message: string) => errors.push(message),
+    warn: (message: string) => warnings.push(message),
+  };
+}
+
+/** Resolve once `check()` is true (polling every few ms), or reject after `ms`. */
+export async function eventually(check: () => boolean, ms = 2_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Send a GET and destroy the connection after `afterMs`, before any
+ * response: the client disconnects mid-request.
+ */
+export function abandon(url: string, afterMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request(url);
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    req.end();
+    setTimeout(() => req.destroy(), afterMs);
+  });
+}
