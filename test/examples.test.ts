@@ -100,7 +100,7 @@ describe('examples', { timeout: 120_000 }, () => {
     assert.equal(lines.at(-1), 'Total time: ~2 s');
   });
 
-  test('npm start runs every example', async () => {
+  test('npm run examples runs every example', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/run-all.ts'], {
       cwd: root,
       env: { ...process.env, WEFT_EXAMPLE_SCALE: '0.05' },

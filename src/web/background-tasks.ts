@@ -227,7 +227,7 @@ async function runInOrder(
       await call(entry);
     } catch (error) {
       if (!keepGoing || asCancellation(error) !== undefined) throw error;
-      supervisor._report(error, currentTask()!);
+      supervisor._reportFailure(error, currentTask()!);
     }
   }
 }
@@ -248,7 +248,7 @@ async function runConcurrently(
         } catch (error) {
           // Without keepGoing the group's first failure cancels the others.
           if (!keepGoing || asCancellation(error) !== undefined) throw error;
-          supervisor._report(error, runner);
+          supervisor._reportFailure(error, runner);
         }
       });
     }

@@ -73,7 +73,7 @@ export interface SupervisorStats {
   pending: number;
   /** Tasks that returned. */
   completed: number;
-  /** Tasks that threw. */
+  /** Tasks that threw, or reported a failure they survived (a failed background function). */
   failed: number;
   /** Tasks that ended cancelled (by `shutdown()` or by anyone else). */
   cancelled: number;
@@ -345,6 +345,19 @@ export class Supervisor {
     }
   }
 
+  /**
+   * @internal A task reported a failure it survived (a background function
+   * that failed while the others went on): report it, and count the task as
+   * failed when it ends.
+   */
+  _reportFailure(error: unknown, task: Task<unknown>): void {
+    const record = this._live.get(task);
+    if (record !== undefined && record.error === undefined) {
+      record.error = error instanceof Error ? error.message : String(error);
+    }
+    this._report(error, task);
+  }
+
   /** @internal */
   _logFailure(error: unknown, task: Task<unknown>): void {
     const detail = error instanceof Error ? (error.stack ?? String(error)) : inspect(error);
@@ -359,8 +372,14 @@ export class Supervisor {
     record.endedAt = Date.now();
     switch (task._state) {
       case TaskState.Succeeded:
-        record.state = 'completed';
-        this._completed++;
+        // A task that survived a failure it reported still counts as failed.
+        if (record.error === undefined) {
+          record.state = 'completed';
+          this._completed++;
+        } else {
+          record.state = 'failed';
+          this._failed++;
+        }
         break;
       case TaskState.Failed:
         record.state = 'failed';

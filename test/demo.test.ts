@@ -1,0 +1,145 @@
+// The demo (`npm start`) as a user meets it: a real process, real HTTP, real
+// signals, and its /tasks page in a real browser (Debian's chromium).
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { abandon, eventually } from './web-helpers.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+
+interface Demo {
+  base: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await eventually(() => /listening on (http:\/\/\S+)/.test(output), 15_000);
+  const base = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+  return { base, child, output: () => output, exited };
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url);
+  return res.json();
+}
+
+describe('demo', { timeout: 90_000 }, () => {
+  test('the routes answer, and background work happens after the response', async () => {
+    const demo = await startDemo();
+    try {
+      assert.deepEqual(await getJson(`${demo.base}/`), {
+        message: 'Task is running in the background',
+      });
+      await eventually(() =>
+        demo.output().includes('Hello FastAPI User, this is a background task.'),
+      );
+      assert.deepEqual(await getJson(`${demo.base}/flask`), { data: 'Data' });
+      assert.deepEqual(await getJson(`${demo.base}/fastapi`), { data: 'Data', task: 'fetch_data' });
+      const gathered = (await getJson(`${demo.base}/gather`)) as { results: string[]; ms: number };
+      assert.deepEqual(gathered.results, ['first', 'second']);
+      // A client that leaves /slow cancels its handler.
+      await abandon(`${demo.base}/slow?ms=10000`, 200);
+      await eventually(() =>
+        demo.output().includes('GET /slow?ms=10000: cancelled, the client went away'),
+      );
+      await getJson(`${demo.base}/fail`);
+      await eventually(() => demo.output().includes('the mail server said no'));
+      const tasks = (await getJson(`${demo.base}/tasks.json`)) as {
+        stats: { completed: number; failed: number };
+        tasks: Array<{ name: string; state: string }>;
+      };
+      assert.ok(tasks.tasks.some((t) => t.name === 'background: GET /' && t.state === 'completed'));
+      assert.equal((await fetch(`${demo.base}/nope`)).status, 404);
+    } finally {
+      demo.child.kill('SIGKILL');
+      await demo.exited;
+    }
+  });
+
+  test('SIGTERM: background work that fits the grace period completes, exit code 0', async () => {
+    const demo = await startDemo({ GRACE_MS: '5000' });
+    const res = await fetch(`${demo.base}/report?ms=300`);
+    assert.equal(res.status, 202);
+    await res.text();
+    demo.child.kill('SIGTERM');
+    assert.equal(await demo.exited, 0);
+    assert.match(demo.output(), /report ready after 300 ms/);
+  });
+
+  test('SIGTERM: work past the grace period is cancelled and reported, exit code 1', async () => {
+    const demo = await startDemo({ GRACE_MS: '300' });
+    await (await fetch(`${demo.base}/report?ms=30000`)).text();
+    demo.child.kill('SIGTERM');
+    assert.equal(await demo.exited, 1);
+    assert.doesNotMatch(demo.output(), /report ready/);
+    assert.match(demo.output(), /cancelled 1 task\(s\) still unfinished after/);
+  });
+
+  test('SIGTERM while a request is in flight: it finishes before the exit', async () => {
+    const demo = await startDemo({ GRACE_MS: '5000' });
+    const pending = fetch(`${demo.base}/slow?ms=400`).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 100));
+    demo.child.kill('SIGTERM');
+    assert.deepEqual(await pending, { slept: 400 });
+    assert.equal(await demo.exited, 0);
+  });
+
+  const browserMissing = !existsSync(CHROMIUM);
+  test('the /tasks page lists recent background tasks in a real browser', {
+    skip:
+      browserMissing && process.env.CI !== 'true'
+        ? `${CHROMIUM} is not installed (.ci/run installs it)`
+        : false,
+  }, async () => {
+    assert.ok(!browserMissing, `${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
+    const { chromium } = await import('playwright-core');
+    const demo = await startDemo();
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      await (await fetch(`${demo.base}/`)).text();
+      await (await fetch(`${demo.base}/report?ms=20000`)).text();
+      await (await fetch(`${demo.base}/fail`)).text();
+      await eventually(() => demo.output().includes('the mail server said no'));
+      const page = await browser.newPage();
+      await page.goto(`${demo.base}/tasks`);
+      assert.equal(await page.title(), 'weft: background tasks');
+      const rows = await page.$$eval('tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')),
+      );
+      const byName = new Map(rows.map((cells) => [cells[1], cells]));
+      assert.equal(byName.get('background: GET /')?.[2], 'completed');
+      assert.equal(byName.get('background: GET /report?ms=20000')?.[2], 'running');
+      assert.equal(byName.get('background: GET /fail')?.[2], 'failed');
+      assert.equal(byName.get('background: GET /fail')?.[4], 'the mail server said no');
+      assert.match(
+        (await page.textContent('#stats')) ?? '',
+        /running 1 · pending 0 · completed 1 · failed 1/,
+      );
+      // It refreshes itself.
+      const refresh = await page.getAttribute('meta[http-equiv="refresh"]', 'content');
+      assert.equal(refresh, '2');
+    } finally {
+      await browser.close();
+      demo.child.kill('SIGKILL');
+      await demo.exited;
+    }
+  });
+});
