@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
+import { CancelledError, InvalidStateError, sleep } from '../src/index.js';
+import { BackgroundTasks, BacklogFullError, Supervisor } from '../src/web/index.js';
+import { memoryLogger } from './web-helpers.js';
+
+describe('Supervisor', () => {
+  test('spawn runs the task, holds it until done, and counts it', async () => {
+    const supervisor = new Supervisor();
+    const task = supervisor.spawn(() => sleep(5, 'done'), { name: 'job' });
+    assert.equal(task.name, 'job');
+    assert.equal(await task, 'done');
+    assert.deepEqual(supervisor.stats(), {
+      running: 0,
+      pending: 0,
+      completed: 1,
+      failed: 0,
+      cancelled: 0,
+    });
+    assert.equal(supervisor.recent()[0]!.state, 'completed');
+  });
+
+  test('a failure goes to onError with the task, and is counted', async () => {
+    const seen: Array<[string, string]> = [];
+    const supervisor = new Supervisor({
+      onError: (err, task) => seen.push([(err as Error).message, task.name]),
+    });
+    const task = supervisor.spawn(
+      async () => {
+        throw new Error('boom');
+      },
+      { name: 'mailer' },
+    );
+    await task.catch(() => {});
+    assert.deepEqual(seen, [['boom', 'mailer']]);
+    assert.equal(supervisor.stats().failed, 1);
+    assert.equal(supervisor.recent()[0]!.error, 'boom');
+  });
+
+  test('the default onError logs the name and the stack; a throwing hook is logged too', async () => {
+    const logger = memoryLogger();
+    const supervisor = new Supervisor({ logger });
+    await supervisor
+      .spawn(
+        async () => {
+          throw new Error('no route to host');
+        },
+        { name: 'webhook' },
+      )
+      .catch(() => {});
+    assert.match(
+      logger.errors[0]!,
+      /background task 'webhook' \(#\d+\) failed\nError: no route to host\n\s+at /,
+    );
+
+    const noisy = new Supervisor({
+      logger,
+      onError: () => {
+        throw new Error('hook broke');
+      },
+    });
+    await noisy
+      .spawn(async () => {
+        throw new Error('x');
+      })
+      .catch(() => {});
+    assert.match(logger.errors[1]!, /onError threw/);
+  });
+
+  test('concurrency: the rest wait in order; the backlog is bounded', async () => {
+    const supervisor = new Supervisor({ concurrency: 2, maxPending: 1 });
+    const order: string[] = [];
+    const job = (name: string) => async () => {
+      order.push(`start ${name}`);
+      await sleep(20);
+    };
+    const a = supervisor.spawn(job('a'));
+    const b = supervisor.spawn(job('b'));
+    const c = supervisor.spawn(job('c'));
+    assert.throws(
+      () => supervisor.spawn(job('d')),
+      (err: unknown) =>
+        err instanceof BacklogFullError &&
+        err.maxPending === 1 &&
+        /backlog is full/.test(err.message),
+    );
+    await sleep(5);
+    assert.deepEqual(supervisor.stats(), {
+      running: 2,
+      pending: 1,
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+    });
+    await Promise.all([a, b, c]);
+    assert.deepEqual(order, ['start a', 'start b', 'start c']);
+    assert.equal(
+      String(supervisor),
+      'Supervisor<running=0 pending=0 completed=3 failed=0 cancelled=0>',
+    );
+  });
+
+  test('shutdown drains within the grace period and refuses new work', async () => {
+    const supervisor = new Supervisor();
+    let finished = false;
+    supervisor.spawn(async () => {
+      await sleep(30);
+      finished = true;
+    });
+    const result = await supervisor.shutdown({ graceMs: 1_000 });
+    assert.deepEqual(result, { cancelled: 0, cancelledNames: [] });
+    assert.equal(finished, true);
+    assert.equal(supervisor.closed, true);
+    assert.throws(
+      () => supervisor.spawn(() => sleep(1)),
+      (err: unknown) => err instanceof InvalidStateError && err.state === 'closed',
+    );
+    assert.match(inspect(supervisor), /closed>$/);
+  });
+
+  test('shutdown cancels what is left after graceMs, queued tasks included, and says so', async () => {
+    const logger = memoryLogger();
+    const supervisor = new Supervisor({ logger, concurrency: 1 });
+    let cleanedUp = false;
+    const slow = supervisor.spawn(
+      async () => {
+        try {
+          await sleep(10_000);
+        } finally {
+          cleanedUp = true;
+        }
+      },
+      { name: 'slow' },
+    );
+    const queued = supervisor.spawn(() => sleep(10), { name: 'queued' });
+    const first = supervisor.shutdown({ graceMs: 30 });
+    assert.equal(supervisor.shutdown(), first, 'a second call returns the same promise');
+    const result = await first;
+    assert.deepEqual(result, { cancelled: 2, cancelledNames: ['slow', 'queued'] });
+    assert.equal(cleanedUp, true);
+    await assert.rejects(slow, CancelledError);
+    await assert.rejects(queued, CancelledError);
+    assert.match(
+      logger.warnings[0]!,
+      /cancelled 2 task\(s\) still unfinished after 30 ms: slow, queued/,
+    );
+    assert.equal(supervisor.stats().cancelled, 2);
+  });
+
+  test('recent() keeps the last historySize finished tasks, newest first, after the live ones', async () => {
+    const supervisor = new Supervisor({ historySize: 2 });
+    for (const name of ['a', 'b', 'c']) await supervisor.spawn(() => sleep(1), { name });
+    const live = supervisor.spawn(() => sleep(50), { name: 'live' });
+    await sleep(5);
+    assert.deepEqual(
+      supervisor.recent().map((r) => `${r.name}:${r.state}`),
+      ['live:running', 'c:completed', 'b:completed'],
+    );
+    await live;
+  });
+
+  test('bad input: messages name the argument and the value', async () => {
+    assert.throws(() => new Supervisor({ concurrency: 0 }), {
+      name: 'RangeError',
+      message: 'Expected `concurrency` to be an integer >= 1 or Infinity, got 0',
+    });
+    assert.throws(() => new Supervisor({ maxPending: -1 }), RangeError);
+    assert.throws(
+      () => new Supervisor({ onError: 'log' as never }),
+      /Expected `onError` to be a function/,
+    );
+    const supervisor = new Supervisor();
+    assert.throws(() => supervisor.spawn('job' as never), /Expected `fn` to be a function/);
+    await assert.rejects(supervisor.shutdown({ graceMs: -1 }), {
+      name: 'RangeError',
+      message: 'Expected `graceMs` to be a number >= 0, got -1',
+    });
+    await assert.rejects(supervisor.shutdown({ graceMs: '5s' as never }), TypeError);
+    assert.throws(() => new BackgroundTasks().addTask('send' as never), {
+      name: 'TypeError',
+      message: "Expected `fn` to be a function, got 'send'",
+    });
+  });
+});
+
+describe('BackgroundTasks', () => {
+  test('addTask keeps typed arguments; size and toString show the queue', () => {
+    const tasks = new BackgroundTasks();
+    tasks.addTask((name: string, times: number) => name.repeat(times), 'ab', 2);
+    // @ts-expect-error: the arguments must match the function
+    tasks.addTask((name: string) => name, 42);
+    assert.equal(tasks.size, 2);
+    assert.equal(String(tasks), 'BackgroundTasks<2 queued>');
+  });
+});
