@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { localImports } from './helpers.js';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +29,7 @@ function expectedLines(code: string): string[] {
   return [...lines, ...trailing];
 }
 
-for (const guide of ['cancellation', 'sync']) {
+for (const guide of ['cancellation', 'sync', 'web-background-tasks']) {
   const markdown = readFileSync(`${root}docs/${guide}.md`, 'utf8');
   const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
@@ -39,7 +40,7 @@ for (const guide of ['cancellation', 'sync']) {
       test(`example ${i + 1}`, async () => {
         mkdirSync(scratch, { recursive: true });
         const file = `${scratch}/${guide}-${i}.ts`;
-        writeFileSync(file, code.replaceAll("from 'weft'", "from '../../src/index.js'"));
+        writeFileSync(file, localImports(code));
         try {
           const { stdout } = await exec(process.execPath, ['--import', 'tsx', file], {
             cwd: root,

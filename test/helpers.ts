@@ -31,3 +31,11 @@ export async function captureWarnings(fn: () => Promise<unknown>): Promise<Error
   }
   return seen;
 }
+
+/** Point `weft` and `weft/web/...` imports of a doc example at the sources (from `.tmp/<dir>/`). */
+export function localImports(code: string): string {
+  return code
+    .replace(/from 'weft\/web\/(\w+)'/g, "from '../../src/web/$1/index.js'")
+    .replaceAll("from 'weft/web'", "from '../../src/web/index.js'")
+    .replaceAll("from 'weft'", "from '../../src/index.js'");
+}

@@ -1,13 +1,14 @@
 // Every `@example` in the TSDoc of src/ runs, and prints what its
-// `console.log(...) // comment` lines say. Examples that need a server
-// (they `fetch` 127.0.0.1) or exit the process (`runMain`) are only
-// type-checked, by `npm run typecheck` of the docs they come from.
+// `console.log(...) // comment` lines say. Examples that need a server of
+// their own (they `fetch` 127.0.0.1:8080) or exit the process (`runMain`)
+// are skipped.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { localImports } from './helpers.js';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,19 +49,21 @@ function trailingComments(code: string): string[] {
   return trailing;
 }
 
-const files = readdirSync(`${root}src`).filter((f) => f.endsWith('.ts'));
+const files = (readdirSync(`${root}src`, { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('internal'))
+  .sort();
 
 describe('TSDoc examples', { timeout: 120_000 }, () => {
   for (const file of files) {
     const examples = examplesOf(readFileSync(`${root}src/${file}`, 'utf8'));
     examples.forEach((code, i) => {
-      const skip = code.includes('fetch(') || code.includes('runMain');
+      const skip = code.includes("fetch('http://127.0.0.1:8080") || code.includes('runMain');
       test(`${file} example ${i + 1}`, {
         skip: skip && 'needs a server or exits the process',
       }, async () => {
         mkdirSync(scratch, { recursive: true });
-        const path = `${scratch}/${file.replace(/\.ts$/, '')}-${i}.ts`;
-        writeFileSync(path, code.replaceAll("from 'weft'", "from '../../src/index.js'"));
+        const path = `${scratch}/${file.replace(/\.ts$/, '').replaceAll('/', '-')}-${i}.ts`;
+        writeFileSync(path, localImports(code));
         try {
           const { stdout } = await exec(process.execPath, ['--import', 'tsx', path], { cwd: root });
           const printed = stdout

@@ -88,19 +88,24 @@ interface Entry {
  * @example
  * ```ts
  * import { createServer } from 'node:http';
+ * import { sleep } from 'weft';
  * import { withBackgroundTasks } from 'weft/web/node';
  *
  * const server = createServer(
  *   withBackgroundTasks((req, res, { backgroundTasks }) => {
- *     backgroundTasks.addTask((name: string) => console.log(`hello ${name}`), 'ann');
+ *     backgroundTasks.addTask(async (name: string) => {
+ *       await sleep(10);
+ *       console.log(`hello ${name}`);
+ *     }, 'ann');
  *     res.end('queued');
  *   }),
  * );
  * server.listen(0, '127.0.0.1', async () => {
  *   const { port } = server.address() as { port: number };
  *   console.log(await (await fetch(`http://127.0.0.1:${port}/`)).text()); // queued
- *   setTimeout(() => server.close(), 20); // hello ann is printed after the response
+ *   setTimeout(() => server.close(), 50);
  * });
+ * // hello ann
  * ```
  */
 export class BackgroundTasks {

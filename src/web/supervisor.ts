@@ -177,6 +177,7 @@ export function checkGrace(name: string, value: unknown): Error | undefined {
  *
  * const supervisor = new Supervisor({ concurrency: 2 });
  * for (const n of [1, 2, 3]) supervisor.spawn(() => sleep(10 * n), { name: `job-${n}` });
+ * await sleep(1); // two have started; the third waits for a slot
  * console.log(supervisor.stats().pending); // 1
  * const { cancelled } = await supervisor.shutdown({ graceMs: 1_000 });
  * console.log(cancelled, supervisor.stats().completed); // 0 3

@@ -47,15 +47,19 @@ export type WeftHandler = (
  * const server = createServer(
  *   withBackgroundTasks(async (req, res, { backgroundTasks }) => {
  *     await sleep(1); // a checkpoint: a disconnect would cancel the handler here
- *     backgroundTasks.addTask(async (to: string) => console.log(`mail sent to ${to}`), 'ann@example.com');
+ *     backgroundTasks.addTask(async (to: string) => {
+ *       await sleep(10);
+ *       console.log(`mail sent to ${to}`);
+ *     }, 'ann@example.com');
  *     res.end('ok');
  *   }),
  * );
  * server.listen(0, '127.0.0.1', async () => {
  *   const { port } = server.address() as { port: number };
  *   console.log(await (await fetch(`http://127.0.0.1:${port}/`)).text()); // ok
- *   setTimeout(() => server.close(), 20); // mail sent to ann@example.com comes after the response
+ *   setTimeout(() => server.close(), 50);
  * });
+ * // mail sent to ann@example.com
  * ```
  */
 export function withBackgroundTasks(handler: WeftHandler, options?: WebOptions): RequestListener {
