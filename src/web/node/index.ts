@@ -31,6 +31,17 @@ export type WeftHandler = (
   ctx: RequestContext,
 ) => Awaitable<void>;
 
+/** The context object: `signal` is built only when a handler reads it. */
+class Context implements RequestContext {
+  constructor(private readonly scope: RequestScope) {}
+  get backgroundTasks(): BackgroundTasks {
+    return this.scope.backgroundTasks;
+  }
+  get signal(): AbortSignal {
+    return this.scope.signal;
+  }
+}
+
 /**
  * Wrap a `node:http` handler: it runs in a weft task (so `currentTask()`,
  * `currentSignal()` and every checkpoint work, and a client disconnect
@@ -69,7 +80,7 @@ export function withBackgroundTasks(handler: WeftHandler, options?: WebOptions):
   return (req, res) => {
     const scope = new RequestScope(`${req.method} ${req.url}`, resolved, async (self) => {
       try {
-        await handler(req, res, { backgroundTasks: self.backgroundTasks, signal: self.signal });
+        await handler(req, res, new Context(self));
       } catch (err) {
         if (asCancellation(err) !== undefined && self._ended) return; // the client went away
         if (!res.headersSent) {
