@@ -17,6 +17,8 @@ interface Demo {
   exited: Promise<number | null>;
 }
 
+const FRAMEWORKS = ['node', 'express', 'fastify', 'hono'] as const;
+
 async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
     cwd: root,
@@ -42,65 +44,75 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 describe('demo', { timeout: 90_000 }, () => {
-  test('the routes answer, and background work happens after the response', async () => {
-    const demo = await startDemo();
-    try {
-      assert.deepEqual(await getJson(`${demo.base}/`), {
-        message: 'Task is running in the background',
-      });
-      await eventually(() =>
-        demo.output().includes('Hello FastAPI User, this is a background task.'),
-      );
-      assert.deepEqual(await getJson(`${demo.base}/flask`), { data: 'Data' });
-      assert.deepEqual(await getJson(`${demo.base}/fastapi`), { data: 'Data', task: 'fetch_data' });
-      const gathered = (await getJson(`${demo.base}/gather`)) as { results: string[]; ms: number };
-      assert.deepEqual(gathered.results, ['first', 'second']);
-      // A client that leaves /slow cancels its handler.
-      await abandon(`${demo.base}/slow?ms=10000`, 200);
-      await eventually(() =>
-        demo.output().includes('GET /slow?ms=10000: cancelled, the client went away'),
-      );
-      await getJson(`${demo.base}/fail`);
-      await eventually(() => demo.output().includes('the mail server said no'));
-      const tasks = (await getJson(`${demo.base}/tasks.json`)) as {
-        stats: { completed: number; failed: number };
-        tasks: Array<{ name: string; state: string }>;
-      };
-      assert.ok(tasks.tasks.some((t) => t.name === 'background: GET /' && t.state === 'completed'));
-      assert.equal((await fetch(`${demo.base}/nope`)).status, 404);
-    } finally {
-      demo.child.kill('SIGKILL');
-      await demo.exited;
-    }
-  });
+  for (const framework of FRAMEWORKS) {
+    test(`${framework}: the routes answer, and background work happens after the response`, async () => {
+      const demo = await startDemo({ WEFT_DEMO_FRAMEWORK: framework });
+      try {
+        assert.deepEqual(await getJson(`${demo.base}/`), {
+          message: 'Task is running in the background',
+        });
+        await eventually(() =>
+          demo.output().includes('Hello FastAPI User, this is a background task.'),
+        );
+        assert.deepEqual(await getJson(`${demo.base}/flask`), { data: 'Data' });
+        assert.deepEqual(await getJson(`${demo.base}/fastapi`), {
+          data: 'Data',
+          task: 'fetch_data',
+        });
+        const gathered = (await getJson(`${demo.base}/gather`)) as {
+          results: string[];
+          ms: number;
+        };
+        assert.deepEqual(gathered.results, ['first', 'second']);
+        // A client that leaves /slow cancels its handler.
+        await abandon(`${demo.base}/slow?ms=10000`, 200);
+        await eventually(() =>
+          demo.output().includes('GET /slow?ms=10000: cancelled, the client went away'),
+        );
+        await getJson(`${demo.base}/fail`);
+        await eventually(() => demo.output().includes('the mail server said no'));
+        const tasks = (await getJson(`${demo.base}/tasks.json`)) as {
+          stats: { completed: number; failed: number };
+          tasks: Array<{ name: string; state: string }>;
+        };
+        assert.ok(
+          tasks.tasks.some((t) => t.name === 'background: GET /' && t.state === 'completed'),
+        );
+        assert.equal((await fetch(`${demo.base}/nope`)).status, 404);
+      } finally {
+        demo.child.kill('SIGKILL');
+        await demo.exited;
+      }
+    });
 
-  test('SIGTERM: background work that fits the grace period completes, exit code 0', async () => {
-    const demo = await startDemo({ GRACE_MS: '5000' });
-    const res = await fetch(`${demo.base}/report?ms=300`);
-    assert.equal(res.status, 202);
-    await res.text();
-    demo.child.kill('SIGTERM');
-    assert.equal(await demo.exited, 0);
-    assert.match(demo.output(), /report ready after 300 ms/);
-  });
+    test(`${framework}: SIGTERM: background work that fits the grace period completes, exit code 0`, async () => {
+      const demo = await startDemo({ WEFT_DEMO_FRAMEWORK: framework, GRACE_MS: '5000' });
+      const res = await fetch(`${demo.base}/report?ms=300`);
+      assert.equal(res.status, 202);
+      await res.text();
+      demo.child.kill('SIGTERM');
+      assert.equal(await demo.exited, 0);
+      assert.match(demo.output(), /report ready after 300 ms/);
+    });
 
-  test('SIGTERM: work past the grace period is cancelled and reported, exit code 1', async () => {
-    const demo = await startDemo({ GRACE_MS: '300' });
-    await (await fetch(`${demo.base}/report?ms=30000`)).text();
-    demo.child.kill('SIGTERM');
-    assert.equal(await demo.exited, 1);
-    assert.doesNotMatch(demo.output(), /report ready/);
-    assert.match(demo.output(), /cancelled 1 task\(s\) still unfinished after/);
-  });
+    test(`${framework}: SIGTERM: work past the grace period is cancelled and reported, exit code 1`, async () => {
+      const demo = await startDemo({ WEFT_DEMO_FRAMEWORK: framework, GRACE_MS: '300' });
+      await (await fetch(`${demo.base}/report?ms=30000`)).text();
+      demo.child.kill('SIGTERM');
+      assert.equal(await demo.exited, 1);
+      assert.doesNotMatch(demo.output(), /report ready/);
+      assert.match(demo.output(), /cancelled 1 task\(s\) still unfinished after/);
+    });
 
-  test('SIGTERM while a request is in flight: it finishes before the exit', async () => {
-    const demo = await startDemo({ GRACE_MS: '5000' });
-    const pending = fetch(`${demo.base}/slow?ms=400`).then((r) => r.json());
-    await new Promise((r) => setTimeout(r, 100));
-    demo.child.kill('SIGTERM');
-    assert.deepEqual(await pending, { slept: 400 });
-    assert.equal(await demo.exited, 0);
-  });
+    test(`${framework}: SIGTERM while a request is in flight: it finishes before the exit`, async () => {
+      const demo = await startDemo({ WEFT_DEMO_FRAMEWORK: framework, GRACE_MS: '5000' });
+      const pending = fetch(`${demo.base}/slow?ms=400`).then((r) => r.json());
+      await new Promise((r) => setTimeout(r, 100));
+      demo.child.kill('SIGTERM');
+      assert.deepEqual(await pending, { slept: 400 });
+      assert.equal(await demo.exited, 0);
+    });
+  }
 
   const browserMissing = !existsSync(CHROMIUM);
   test('the /tasks page lists recent background tasks in a real browser', {

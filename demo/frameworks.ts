@@ -1,0 +1,128 @@
+/**
+ * Mount the demo's routes on one framework through its weft adapter. Each
+ * framework is imported only when chosen: the adapters' peers stay optional.
+ */
+
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { WeftEnv } from '../src/web/hono/index.js';
+import type { BackgroundTasks, Supervisor } from '../src/web/index.js';
+import type { DemoResponse, DemoRoute } from './routes.js';
+
+export const FRAMEWORKS = ['node', 'express', 'fastify', 'hono'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+/** A mounted app: its `http.Server` (not yet listening) and how to start it. */
+export interface MountedApp {
+  server: Server;
+  listen(port: number, host: string): Promise<void>;
+}
+
+type Routes = Record<string, DemoRoute>;
+
+function notFound(path: string): DemoResponse {
+  return { status: 404, json: { error: `no route for GET ${path}` } };
+}
+
+async function answer(
+  routes: Routes,
+  path: string,
+  backgroundTasks: BackgroundTasks,
+  query: URLSearchParams,
+) {
+  const route = routes[path];
+  return route === undefined ? notFound(path) : await route({ backgroundTasks, query });
+}
+
+function sendNode(res: ServerResponse, reply: DemoResponse): void {
+  const html = reply.html !== undefined;
+  res.writeHead(reply.status ?? 200, {
+    'content-type': html ? 'text/html; charset=utf-8' : 'application/json',
+  });
+  res.end(html ? reply.html : JSON.stringify(reply.json));
+}
+
+function listenOn(server: Server) {
+  return (port: number, host: string) =>
+    new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
+}
+
+async function mountNode(routes: Routes, supervisor: Supervisor): Promise<MountedApp> {
+  const { withBackgroundTasks } = await import('../src/web/node/index.js');
+  const server = createServer(
+    withBackgroundTasks(
+      async (req, res, { backgroundTasks }) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        sendNode(res, await answer(routes, url.pathname, backgroundTasks, url.searchParams));
+      },
+      { supervisor },
+    ),
+  );
+  return { server, listen: listenOn(server) };
+}
+
+async function mountExpress(routes: Routes, supervisor: Supervisor): Promise<MountedApp> {
+  const { default: express } = await import('express');
+  const { backgroundTasks } = await import('../src/web/express/index.js');
+  const app = express();
+  app.use(backgroundTasks({ supervisor }));
+  app.get('/{*path}', async (req, res) => {
+    const url = new URL(req.originalUrl, 'http://localhost');
+    sendNode(res, await answer(routes, url.pathname, req.backgroundTasks, url.searchParams));
+  });
+  const server = createServer(app);
+  return { server, listen: listenOn(server) };
+}
+
+async function mountFastify(routes: Routes, supervisor: Supervisor): Promise<MountedApp> {
+  const { default: Fastify } = await import('fastify');
+  const { weftPlugin } = await import('../src/web/fastify/index.js');
+  const app = Fastify();
+  await app.register(weftPlugin, { supervisor });
+  app.get('/*', async (request, reply) => {
+    const url = new URL(request.url, 'http://localhost');
+    const result = await answer(routes, url.pathname, request.backgroundTasks, url.searchParams);
+    reply.code(result.status ?? 200);
+    if (result.html !== undefined) return reply.type('text/html; charset=utf-8').send(result.html);
+    return reply.send(result.json);
+  });
+  await app.ready();
+  return {
+    server: app.server,
+    listen: async (port, host) => {
+      await app.listen({ port, host });
+    },
+  };
+}
+
+async function mountHono(routes: Routes, supervisor: Supervisor): Promise<MountedApp> {
+  const { Hono } = await import('hono');
+  const { createAdaptorServer } = await import('@hono/node-server');
+  const { backgroundTasks } = await import('../src/web/hono/index.js');
+  const app = new Hono<WeftEnv>();
+  app.use(backgroundTasks({ supervisor }));
+  app.get('*', async (c) => {
+    const url = new URL(c.req.url);
+    const result = await answer(routes, url.pathname, c.get('backgroundTasks'), url.searchParams);
+    const status = (result.status ?? 200) as 200;
+    return result.html !== undefined ? c.html(result.html, status) : c.json(result.json, status);
+  });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  return { server, listen: listenOn(server) };
+}
+
+export function mount(
+  framework: Framework,
+  routes: Routes,
+  supervisor: Supervisor,
+): Promise<MountedApp> {
+  switch (framework) {
+    case 'node':
+      return mountNode(routes, supervisor);
+    case 'express':
+      return mountExpress(routes, supervisor);
+    case 'fastify':
+      return mountFastify(routes, supervisor);
+    case 'hono':
+      return mountHono(routes, supervisor);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The demo's routes, written once: each framework mounts them through its
+ * weft adapter (see ./frameworks.ts).
+ */
+
+import { CancelledError, createTask, currentTask, gather, sleep } from '../src/index.js';
+import type { BackgroundTasks, Supervisor } from '../src/web/index.js';
+import { renderTasksPage } from './tasks-page.js';
+
+/** What a demo route gets from the adapter. */
+export interface DemoRequest {
+  backgroundTasks: BackgroundTasks;
+  query: URLSearchParams;
+}
+
+/** What a demo route answers. */
+export interface DemoResponse {
+  status?: number;
+  json?: unknown;
+  html?: string;
+}
+
+export type DemoRoute = (req: DemoRequest) => Promise<DemoResponse> | DemoResponse;
+
+/** The seed's background function. */
+function writeNotification(name: string): void {
+  console.log(`Hello ${name}, this is a background task.`);
+}
+
+/** The seed's `fetch_data`: sleeps, then returns 'Data'. */
+async function fetchData(): Promise<string> {
+  await sleep(100);
+  return 'Data';
+}
+
+export function demoRoutes(supervisor: Supervisor): Record<string, DemoRoute> {
+  return {
+    '/': ({ backgroundTasks }) => {
+      backgroundTasks.addTask(writeNotification, 'FastAPI User');
+      return { json: { message: 'Task is running in the background' } };
+    },
+
+    '/flask': async () => {
+      const task = createTask(fetchData);
+      const data = await task;
+      return { json: { data } };
+    },
+
+    '/fastapi': async () => {
+      const task = createTask(fetchData, { name: 'fetch_data' });
+      const data = await task;
+      return { json: { data, task: task.name } };
+    },
+
+    '/gather': async () => {
+      const started = performance.now();
+      const [a, b] = await gather(
+        () => sleep(200, 'first'),
+        () => sleep(100, 'second'),
+      );
+      return { json: { results: [a, b], ms: Math.round(performance.now() - started) } };
+    },
+
+    '/slow': async ({ query }) => {
+      const ms = Number(query.get('ms') ?? 5_000);
+      try {
+        await sleep(ms); // a disconnect cancels the request's task: this rejects at once
+        return { json: { slept: ms } };
+      } catch (err) {
+        if (err instanceof CancelledError) {
+          console.log(`${currentTask()?.name}: cancelled, the client went away`);
+        }
+        throw err;
+      }
+    },
+
+    '/report': ({ backgroundTasks, query }) => {
+      const ms = Number(query.get('ms') ?? 3_000);
+      backgroundTasks.addTask(async () => {
+        await sleep(ms);
+        console.log(`report ready after ${ms} ms`);
+      });
+      return { status: 202, json: { queued: 'report', ms } };
+    },
+
+    '/fail': ({ backgroundTasks }) => {
+      backgroundTasks.addTask(async () => {
+        await sleep(10);
+        throw new Error('the mail server said no');
+      });
+      return { status: 202, json: { queued: 'a task that fails' } };
+    },
+
+    '/tasks': () => ({ html: renderTasksPage(supervisor) }),
+
+    '/tasks.json': () => ({ json: { stats: supervisor.stats(), tasks: supervisor.recent() } }),
+  };
+}
