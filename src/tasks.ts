@@ -465,7 +465,9 @@ export class Task<T> extends Scope implements PromiseLike<T> {
     // asyncio's _must_cancel: a request that never reached a checkpoint still cancels.
     const pending = this._pending;
     if (pending !== undefined) {
-      this._pending = undefined;
+      // The request stays pending: code still running in this task's context
+      // after its function returned (an Express handler after the request
+      // task ended) gets it at its next checkpoint instead of never.
       this._settle(State.Cancelled, pending);
     } else {
       this._settle(State.Succeeded, value);

@@ -16,6 +16,30 @@ import {
 import { abortListeners, delay, ticks } from './helpers.js';
 
 describe('createTask', () => {
+  test('a cancellation the function never met is kept for code still running in its context', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let leftover: Promise<unknown> | undefined;
+    const task = createTask(() => {
+      // Work started in the task's context that outlives its function, as an
+      // Express handler outlives the request task.
+      leftover = (async () => {
+        await gate; // not a checkpoint
+        await sleep(10_000); // the first checkpoint afterwards gets the request
+      })();
+      currentTask()?.cancel('client gone');
+      return 'returned';
+    });
+    await assert.rejects(task, CancelledError);
+    release();
+    await assert.rejects(
+      leftover!,
+      (err: unknown) => err instanceof CancelledError && err.reason === 'client gone',
+    );
+  });
+
   test('starts on a later microtask, in creation order', async () => {
     const order: string[] = [];
     createTask(() => {
