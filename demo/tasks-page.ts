@@ -10,7 +10,7 @@ const escapes: Record<string, string> = {
   "'": '&#39;',
 };
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => escapes[c]!);
 }
 
@@ -28,7 +28,7 @@ export function renderTasksPage(supervisor: Supervisor): string {
     .map(
       (task) => `      <tr class="${task.state}" data-id="${task.id}">
         <td>${task.id}</td>
-        <td>${escape(task.name)}</td>
+        <td>${escapeHtml(task.name)}</td>
         <td class="state">${task.state}</td>
         <td>${duration(task, now)}${task.endedAt === undefined ? ' so far' : ''}</td>
         <td>${task.error === undefined ? '' : escape(task.error)}</td>
