@@ -105,7 +105,10 @@ function scheduleStart(task: Task<unknown>): void {
   startQueue.push(task);
   if (!startScheduled) {
     startScheduled = true;
-    storage.exit(queueMicrotask, flushStartQueue);
+    // The flush must not run in the creator's context; exit() only when there
+    // is one (on Node 20 it toggles the promise hooks, which is not cheap).
+    if (storage.getStore() === undefined) queueMicrotask(flushStartQueue);
+    else storage.exit(queueMicrotask, flushStartQueue);
   }
 }
 

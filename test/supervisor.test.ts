@@ -21,6 +21,19 @@ describe('Supervisor', () => {
     assert.equal(supervisor.recent()[0]!.state, 'completed');
   });
 
+  test("a function that takes a signal gets its task's signal; shutdown aborts it", async () => {
+    const supervisor = new Supervisor();
+    let seen: AbortSignal | undefined;
+    const task = supervisor.spawn(async (signal) => {
+      seen = signal;
+      await sleep(10_000);
+    });
+    await sleep(1);
+    assert.equal(seen, task.signal);
+    await supervisor.shutdown({ graceMs: 0 });
+    assert.equal(seen?.aborted, true);
+  });
+
   test('a failure goes to onError with the task, and is counted', async () => {
     const seen: Array<[string, string]> = [];
     const supervisor = new Supervisor({

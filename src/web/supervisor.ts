@@ -20,7 +20,7 @@ import {
   show,
 } from '../internal/validate.js';
 import { Semaphore } from '../semaphores.js';
-import { Task, type TaskFn, TaskState } from '../tasks.js';
+import { type Awaitable, Task, type TaskFn, TaskState } from '../tasks.js';
 
 /** Where weft's web layer writes: `console` by default. */
 export interface Logger {
@@ -269,22 +269,27 @@ export class Supervisor {
       record.state = 'running';
       record.startedAt = Date.now();
     };
-    const body =
+    // The wrapper takes the signal only if `fn` does: a task's signal (an
+    // AbortController) is built on demand, and most background work never asks.
+    const wantsSignal = fn.length > 0;
+    const call = (task: Task<T>): Awaitable<T> =>
+      wantsSignal ? fn(task.signal) : (fn as () => Awaitable<T>)();
+    const body: () => Awaitable<T> =
       slots === undefined
-        ? (signal: AbortSignal) => {
+        ? () => {
             start();
-            return fn(signal);
+            return call(task);
           }
-        : async (signal: AbortSignal) => {
+        : async () => {
             await slots.acquire(); // in the backlog: a checkpoint, so shutdown can cancel it
             start();
             try {
-              return await fn(signal);
+              return await call(task);
             } finally {
               slots.release();
             }
           };
-    const task = new Task<T>(body, { name: options?.name });
+    const task: Task<T> = new Task<T>(body, { name: options?.name });
     record.id = task.id;
     record.name = task.name;
     this._live.set(task as Task<unknown>, record);
@@ -306,7 +311,8 @@ export class Supervisor {
   /** Unfinished tasks, then the last `historySize` finished ones, newest first. */
   recent(): TaskRecord[] {
     const live = [...this._live.values()].reverse();
-    return [...live, ...[...this._history].reverse()].map((r) => ({ ...r }));
+    const finished = this._history.slice(-this._historySize || this._history.length).reverse();
+    return [...live, ...(this._historySize === 0 ? [] : finished)].map((r) => ({ ...r }));
   }
 
   /**
@@ -395,7 +401,10 @@ export class Supervisor {
         this._cancelled++;
     }
     this._history.push(record);
-    if (this._history.length > this._historySize) this._history.shift();
+    // Trimmed in batches: shift() on every finished task is a copy each time.
+    if (this._history.length > 2 * this._historySize + 16) {
+      this._history.splice(0, this._history.length - this._historySize);
+    }
     if (this._live.size === 0) for (const resolve of this._idle.splice(0)) resolve();
   }
 

@@ -1,0 +1,174 @@
+/**
+ * weft/web/hono: background tasks and a cancellable request scope for Hono 4.
+ *
+ * Served by `@hono/node-server`, the background tasks run once the Node
+ * response has been sent in full, and a client that disconnects first
+ * cancels the handler. Anywhere else (`app.request()` in tests, Bun, Deno,
+ * workers) there is no Node response to follow: the tasks run as soon as
+ * the handler has produced its `Response`, and nothing reports a
+ * disconnect. This module imports only Hono's types; it never loads
+ * `@hono/node-server`.
+ *
+ * @module
+ */
+
+import type { ServerResponse } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
+import type { BackgroundTasks } from '../background-tasks.js';
+import { RequestScope, resolveWebOptions, type WebOptions } from '../request.js';
+
+/**
+ * The context variables {@link backgroundTasks} sets. Type your app with
+ * them to get `c.get('backgroundTasks')` and `c.get('signal')` typed.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { backgroundTasks, type WeftVariables } from 'weft/web/hono';
+ *
+ * const app = new Hono<{ Variables: WeftVariables }>();
+ * app.use(backgroundTasks());
+ * app.get('/', (c) => c.text(String(c.get('backgroundTasks'))));
+ * console.log(await (await app.request('/')).text()); // BackgroundTasks<0 queued>
+ * ```
+ */
+export type WeftVariables = {
+  /** Tasks to run after the response has been sent. */
+  backgroundTasks: BackgroundTasks;
+  /**
+   * Aborts when the client disconnects before the response is sent: the
+   * request task's signal, the same object as `currentSignal()` in the
+   * handler (outside nested scopes such as `timeout`).
+   */
+  signal: AbortSignal;
+};
+
+/**
+ * The Hono environment {@link backgroundTasks} provides. Combine it with
+ * your own: `new Hono<{ Bindings: HttpBindings; Variables: WeftVariables & MyVars }>()`.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { currentSignal } from 'weft';
+ * import { backgroundTasks, type WeftEnv } from 'weft/web/hono';
+ *
+ * const app = new Hono<WeftEnv>();
+ * app.use(backgroundTasks());
+ * app.get('/', (c) => c.json({ same: c.get('signal') === currentSignal() }));
+ * console.log(await (await app.request('/')).json()); // { same: true }
+ * ```
+ */
+export type WeftEnv = { Variables: WeftVariables };
+
+/** The Node response `@hono/node-server` passes as `c.env.outgoing`, if there is one. */
+function nodeResponse(env: unknown): ServerResponse | undefined {
+  if (typeof env !== 'object' || env === null) return undefined;
+  const outgoing = (env as { outgoing?: unknown }).outgoing;
+  // HTTP/1 `ServerResponse` and HTTP/2 `Http2ServerResponse` alike emit
+  // 'finish' and 'close' and carry `statusCode` and `writableFinished`.
+  if (
+    typeof outgoing === 'object' &&
+    outgoing !== null &&
+    typeof (outgoing as ServerResponse).once === 'function' &&
+    'writableFinished' in outgoing
+  ) {
+    return outgoing as ServerResponse;
+  }
+  return undefined;
+}
+
+/** `GET /path?query` from a request URL, for task names and logs. */
+function label(method: string, url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  return `${method} ${start < 0 ? '/' : url.slice(start)}`;
+}
+
+/**
+ * Hono middleware: every later handler runs inside a weft task (so
+ * `currentTask()`, `currentSignal()` and every checkpoint work), and
+ * `c.get('backgroundTasks')` queues work to run after the response, owned
+ * by the supervisor. `c.get('signal')` is the request task's signal.
+ *
+ * When to run the tasks depends on where the app runs:
+ *
+ * - on `@hono/node-server` (`c.env.outgoing` is the Node response): once
+ *   the response has been sent in full. A client that disconnects before
+ *   that cancels the handler: its checkpoints throw `CancelledError` and
+ *   the signal aborts. The `CancelledError` then reaches `app.onError`
+ *   like any error (Hono's default handler logs it; nobody receives the
+ *   response): return early for it there, as in the example. The tasks
+ *   still run unless `runOnDisconnect: false`.
+ * - anywhere else (`app.request()`, Bun, Deno, workers): as soon as the
+ *   handler has produced its `Response` (before the body has been sent),
+ *   with its status; a handler that throws counts as status 500. A
+ *   disconnect cancels nothing there (use `c.req.raw.signal` if the
+ *   runtime aborts it).
+ *
+ * The request task ends when the handler has returned its `Response`. A
+ * streamed body (`stream()`, `streamSSE()`) goes on being written after
+ * that: a disconnect does not cancel it through weft (use the stream's
+ * `onAbort`), though weft's checkpoints still work inside it.
+ *
+ * Using the middleware twice on one route is harmless: the inner one
+ * passes through. Throws `TypeError`/`RangeError` for bad options, naming
+ * the option.
+ *
+ * @example
+ * ```ts
+ * import { serve } from '@hono/node-server';
+ * import { Hono } from 'hono';
+ * import { CancelledError, sleep } from 'weft';
+ * import { Supervisor } from 'weft/web';
+ * import { backgroundTasks, type WeftVariables } from 'weft/web/hono';
+ *
+ * const supervisor = new Supervisor();
+ * const app = new Hono<{ Variables: WeftVariables }>();
+ * app.use(backgroundTasks({ supervisor }));
+ * app.onError((err, c) => {
+ *   if (err instanceof CancelledError) return c.body(null, 499); // the client went away
+ *   console.error(err);
+ *   return c.text('Internal Server Error', 500);
+ * });
+ * app.post('/signup/:name', async (c) => {
+ *   await sleep(1); // a checkpoint: a disconnect would cancel the handler here
+ *   c.get('backgroundTasks').addTask(async (name: string) => {
+ *     await sleep(10);
+ *     console.log(`welcome mail sent to ${name}`);
+ *   }, c.req.param('name'));
+ *   return c.json({ ok: true });
+ * });
+ *
+ * const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, async ({ port }) => {
+ *   const res = await fetch(`http://127.0.0.1:${port}/signup/ann`, { method: 'POST' });
+ *   console.log(await res.json()); // { ok: true }
+ *   await supervisor.shutdown({ graceMs: 1_000 });
+ *   server.close();
+ * });
+ * // welcome mail sent to ann
+ * ```
+ */
+export function backgroundTasks(options?: WebOptions): MiddlewareHandler<WeftEnv> {
+  const resolved = resolveWebOptions(options);
+  return async (c, next) => {
+    if (c.get('backgroundTasks') !== undefined) return next();
+    const res = nodeResponse(c.env);
+    const scope = new RequestScope(label(c.req.method, c.req.url), resolved, () => next());
+    c.set('backgroundTasks', scope.backgroundTasks);
+    c.set('signal', scope.signal);
+    if (res !== undefined) {
+      scope.watch(res);
+      // Errors go on to Hono's error handling; the Node response decides
+      // when the tasks run (a disconnect already cancelled the task).
+      await scope.task;
+      return;
+    }
+    try {
+      await scope.task;
+    } catch (error) {
+      scope.end(500, true);
+      throw error;
+    }
+    scope.end(c.finalized ? c.res.status : 500, true);
+  };
+}
