@@ -31,7 +31,7 @@ export function renderTasksPage(supervisor: Supervisor): string {
         <td>${escapeHtml(task.name)}</td>
         <td class="state">${task.state}</td>
         <td>${duration(task, now)}${task.endedAt === undefined ? ' so far' : ''}</td>
-        <td>${task.error === undefined ? '' : escape(task.error)}</td>
+        <td>${task.error === undefined ? '' : escapeHtml(task.error)}</td>
       </tr>`,
     )
     .join('\n');
