@@ -7,7 +7,7 @@
 
 import { inspect } from 'node:util';
 import { asCancellation } from '../exceptions.js';
-import { checkFunction, show } from '../internal/validate.js';
+import { checkFunction, isThenable, show } from '../internal/validate.js';
 import { TaskGroup } from '../taskgroups.js';
 import { type Awaitable, currentTask, type Task } from '../tasks.js';
 import type { Supervisor } from './supervisor.js';
@@ -74,7 +74,8 @@ export function checkBackgroundOptions(options: BackgroundTasksOptions): Error |
   return undefined;
 }
 
-interface Entry {
+/** @internal */
+export interface Entry {
   fn: (...args: never[]) => Awaitable<unknown>;
   args: unknown[];
 }
@@ -111,7 +112,7 @@ interface Entry {
 export class BackgroundTasks {
   /** @internal */ _entries: Entry[] = [];
   /** @internal Set once the response is over: tasks added later run at once. */
-  _runner: ((entries: Entry[]) => void) | undefined = undefined;
+  _ended: Ended | undefined = undefined;
 
   /**
    * Queue `fn(...args)` to run after the response. `args` are typed from
@@ -121,7 +122,8 @@ export class BackgroundTasks {
     const error = checkFunction('fn', fn);
     if (error !== undefined) throw error;
     const entry: Entry = { fn: fn as Entry['fn'], args };
-    if (this._runner !== undefined) this._runner([entry]);
+    const ended = this._ended;
+    if (ended !== undefined) dispatch(ended, `${ended.label} (late)`, [entry]);
     else this._entries.push(entry);
   }
 
@@ -163,20 +165,33 @@ export function startBackgroundTasks(
   const runOn = options.runOn ?? 'success';
   const skip =
     (!complete && options.runOnDisconnect === false) || (complete && !statusRuns(runOn, status));
-  const why = complete ? `response status ${status}` : 'the client disconnected';
-  const logSkipped = (count: number): void =>
-    supervisor._logger.warn(
-      `weft: skipped ${count} background task(s) of ${label}: ${why} (see the runOn and runOnDisconnect options)`,
-    );
-  // Tasks added once the response is over run (or are skipped) at once.
-  tasks._runner = skip
-    ? (late) => logSkipped(late.length)
-    : (late) => spawnRunner(supervisor, options, `${label} (late)`, late);
+  // Kept for tasks added once the response is over: they run (or are skipped) at once.
+  const ended: Ended = { supervisor, options, label, status, complete, skip };
+  tasks._ended = ended;
   const entries = tasks._entries;
-  tasks._entries = [];
   if (entries.length === 0) return undefined;
-  if (skip) {
-    logSkipped(entries.length);
+  tasks._entries = [];
+  return dispatch(ended, label, entries);
+}
+
+/** @internal How a request's response ended, for its background tasks. */
+export interface Ended {
+  supervisor: Supervisor;
+  options: BackgroundTasksOptions;
+  label: string;
+  status: number;
+  complete: boolean;
+  skip: boolean;
+}
+
+/** @internal Run `entries` through the supervisor, or log why they are skipped. */
+export function dispatch(ended: Ended, label: string, entries: Entry[]): Task<void> | undefined {
+  const { supervisor } = ended;
+  if (ended.skip) {
+    const why = ended.complete ? `response status ${ended.status}` : 'the client disconnected';
+    supervisor._logger.warn(
+      `weft: skipped ${entries.length} background task(s) of ${label}: ${why} (see the runOn and runOnDisconnect options)`,
+    );
     return undefined;
   }
   if (supervisor.closed) {
@@ -185,7 +200,7 @@ export function startBackgroundTasks(
     );
     return undefined;
   }
-  return spawnRunner(supervisor, options, label, entries);
+  return spawnRunner(supervisor, ended.options, label, entries);
 }
 
 /**
@@ -229,7 +244,9 @@ async function runInOrder(
 ): Promise<void> {
   for (const entry of entries) {
     try {
-      await call(entry);
+      // Only a promise is awaited: a plain function costs no extra microtask.
+      const result = call(entry);
+      if (isThenable(result)) await result;
     } catch (error) {
       if (!keepGoing || asCancellation(error) !== undefined) throw error;
       supervisor._reportFailure(error, currentTask()!);

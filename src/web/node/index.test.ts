@@ -48,6 +48,36 @@ describe('node:http adapter', () => {
     await close(server);
   });
 
+  test('a task added after the response is over runs at once (or is skipped, by the same rules)', async () => {
+    const logger = memoryLogger();
+    const supervisor = new Supervisor({ logger });
+    const log: string[] = [];
+    const server = createServer(
+      withBackgroundTasks(
+        async (req, res, { backgroundTasks }) => {
+          res.statusCode = req.url === '/bad' ? 500 : 200;
+          res.end('done');
+          await new Promise((resolve) => res.once('finish', resolve));
+          backgroundTasks.addTask((what: string) => {
+            log.push(what);
+          }, `late ${req.url}`);
+        },
+        { supervisor },
+      ),
+    );
+    const base = await listen(server);
+    await (await fetch(`${base}/good`)).text();
+    await (await fetch(`${base}/bad`)).text();
+    await eventually(() => log.length === 1 && logger.warnings.length === 1);
+    assert.deepEqual(log, ['late /good']);
+    assert.match(
+      logger.warnings[0]!,
+      /skipped 1 background task\(s\) of GET \/bad \(late\): response status 500/,
+    );
+    await supervisor.shutdown();
+    await close(server);
+  });
+
   test('bad input: the messages name the argument', () => {
     assert.throws(() => withBackgroundTasks('x' as never), /Expected `handler` to be a function/);
     assert.throws(
