@@ -15,13 +15,9 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createTask, gather, run, TaskGroup } from '../src/index.js';
-import { median, spread, time } from './stats.js';
+import { median, numberArg, spread, time } from './stats.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const arg = numberArg;
 const N = arg('n', 100_000);
 const ROUNDS = arg('rounds', 15);
 const WARMUP = Math.max(2, Math.floor(ROUNDS / 3));

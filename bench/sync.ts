@@ -44,18 +44,14 @@
 import { Mutex } from 'async-mutex';
 import pLimit from 'p-limit';
 import { createTask, gather, Lock, map, Queue, run } from '../src/index.js';
-import { collectsGarbage, median, spread, time } from './stats.js';
+import { collectsGarbage, flag, median, numberArg, spread, textArg, time } from './stats.js';
 
-const args = process.argv.slice(2);
-const QUICK = args.includes('--quick');
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const QUICK = flag('quick');
+const arg = numberArg;
 const N = arg('n', QUICK ? 10_000 : 100_000);
 const ROUNDS = arg('rounds', QUICK ? 3 : 15);
 const WARMUP = QUICK ? 1 : Math.max(2, Math.floor(ROUNDS / 3));
-const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
+const ONLY = textArg('only', '');
 
 const LOCK_WORKERS = 100;
 const LOCK_ITERATIONS = Math.max(1, Math.round(N / LOCK_WORKERS));

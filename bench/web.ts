@@ -71,20 +71,16 @@ import Fastify, { type FastifyPluginAsync } from 'fastify';
 import { Hono } from 'hono';
 import type { WeftVariables } from '../src/web/hono/index.js';
 import type { BackgroundTasks, Supervisor, WebOptions } from '../src/web/index.js';
-import { collectsGarbage, median, spread, time } from './stats.js';
+import { collectsGarbage, flag, median, numberArg, spread, textArg, time } from './stats.js';
 
-const args = process.argv.slice(2);
-const QUICK = args.includes('--quick');
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const QUICK = flag('quick');
+const arg = numberArg;
 const ROUNDS = arg('rounds', QUICK ? 1 : 5);
 const DURATION = arg('duration', QUICK ? 0.5 : 2);
 const WARMUP_DURATION = QUICK ? 0.3 : 1;
 const CONNECTIONS = 10;
-const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
-const DIST = args.includes('--dist');
+const ONLY = textArg('only', '');
+const DIST = flag('dist');
 /** Where weft comes from: its TypeScript sources (through tsx), or the build. */
 const ROOT = DIST ? 'dist' : 'src';
 const EXT = DIST ? 'js' : 'ts';
