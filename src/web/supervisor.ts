@@ -311,8 +311,10 @@ export class Supervisor {
   /** Unfinished tasks, then the last `historySize` finished ones, newest first. */
   recent(): TaskRecord[] {
     const live = [...this._live.values()].reverse();
-    const finished = this._history.slice(-this._historySize || this._history.length).reverse();
-    return [...live, ...(this._historySize === 0 ? [] : finished)].map((r) => ({ ...r }));
+    // The history is trimmed in batches: it may hold more than historySize.
+    const finished =
+      this._historySize === 0 ? [] : this._history.slice(-this._historySize).reverse();
+    return [...live, ...finished].map((r) => ({ ...r }));
   }
 
   /**
