@@ -67,6 +67,9 @@ export class RequestScope {
   readonly backgroundTasks = new BackgroundTasks();
   readonly task: Task<void>;
   /** @internal */ _ended = false;
+  /** @internal Resolves `whenEnded()`, once someone waits for it. */
+  _onEnded: (() => void) | undefined = undefined;
+  /** @internal */ _endedPromise: Promise<void> | undefined = undefined;
 
   constructor(
     readonly label: string,
@@ -98,6 +101,20 @@ export class RequestScope {
       status,
       complete,
     );
+    this._onEnded?.();
+  }
+
+  /**
+   * Resolves once `end()` ran: adapters whose handler is not the task's
+   * body keep the task pending until then, so that a disconnect reaches the
+   * handler's checkpoints.
+   */
+  whenEnded(): Promise<void> {
+    if (this._ended) return Promise.resolve();
+    this._endedPromise ??= new Promise<void>((resolve) => {
+      this._onEnded = resolve;
+    });
+    return this._endedPromise;
   }
 
   /** Follow a Node response: `finish` (sent in full) or `close` first (client gone). */

@@ -78,11 +78,7 @@ export function backgroundTasks(options?: WebOptions): RequestHandler {
       next();
       return;
     }
-    let over!: () => void;
-    const finished = new Promise<void>((resolve) => {
-      over = resolve;
-    });
-    const scope = new RequestScope(`${req.method} ${req.originalUrl}`, resolved, async () => {
+    const scope = new RequestScope(`${req.method} ${req.originalUrl}`, resolved, async (self) => {
       // The rest of the chain runs in this task's context; the task stays
       // pending while the response is in flight, so that a disconnect
       // cancels the handler's checkpoints.
@@ -91,12 +87,10 @@ export function backgroundTasks(options?: WebOptions): RequestHandler {
       } catch (err) {
         next(err); // what Express does with a middleware that throws
       }
-      await finished;
+      await self.whenEnded();
     });
     req.backgroundTasks = scope.backgroundTasks;
     res.locals.backgroundTasks = scope.backgroundTasks;
     scope.watch(res);
-    res.once('finish', over);
-    res.once('close', over);
   };
 }

@@ -26,12 +26,8 @@ declare module 'fastify' {
 /** Where a request is in its weft task. */
 interface Flow {
   scope: RequestScope;
-  /** The response is over (sent, or the client went away). */
-  over: boolean;
   /** Wake the task: with `preHandler`'s `done` (run the handler in the task), or without (over). */
   wake: (proceed: (() => void) | undefined) => void;
-  /** Let the task end. */
-  finish: () => void;
 }
 
 const kFlow = Symbol('weft.flow');
@@ -41,9 +37,7 @@ type WeftRequest = FastifyRequest & { [kFlow]: Flow | null };
 /** The response is over: end the scope (runs the background tasks) and the task. */
 function settle(flow: Flow, status: number, complete: boolean): void {
   flow.scope.end(status, complete);
-  flow.over = true;
   flow.wake(undefined);
-  flow.finish();
 }
 
 /**
@@ -100,23 +94,19 @@ export const weftPlugin: FastifyPluginAsync<WebOptions> = Object.assign(
 
     app.addHook('onRequest', (request, reply, done) => {
       let wake!: Flow['wake'];
-      let finish!: Flow['finish'];
       const woken = new Promise<(() => void) | undefined>((resolve) => {
         wake = resolve;
       });
-      const finished = new Promise<void>((resolve) => {
-        finish = resolve;
-      });
-      const scope = new RequestScope(`${request.method} ${request.url}`, resolved, async () => {
+      const scope = new RequestScope(`${request.method} ${request.url}`, resolved, async (self) => {
         const proceed = await woken;
         if (proceed === undefined) return; // over before the handler (an error, a hook replied)
         // The handler runs in this task's context; the task stays pending
         // while the response is in flight, so that a disconnect cancels the
         // handler's checkpoints.
         proceed();
-        await finished;
+        await self.whenEnded();
       });
-      const flow: Flow = { scope, over: false, wake, finish };
+      const flow: Flow = { scope, wake };
       request.backgroundTasks = scope.backgroundTasks;
       (request as WeftRequest)[kFlow] = flow;
       const raw = reply.raw;
@@ -129,7 +119,7 @@ export const weftPlugin: FastifyPluginAsync<WebOptions> = Object.assign(
       const flow = (request as WeftRequest)[kFlow];
       if (flow === null) done();
       // The client went away while the body was read or hooks ran: skip the handler.
-      else if (flow.over || flow.scope.task.done()) done(flow.scope.signal.reason);
+      else if (flow.scope._ended || flow.scope.task.done()) done(flow.scope.signal.reason);
       else flow.wake(done);
     }) satisfies preHandlerHookHandler);
 
