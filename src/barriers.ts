@@ -6,8 +6,10 @@
 
 import { inspect } from 'node:util';
 import { BrokenBarrierError } from './exceptions.js';
+import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
 import { checkInteger } from './internal/validate.js';
 import { type ListWaiter, WaitList } from './internal/waitlist.js';
+import type { WaitTarget } from './snapshot-types.js';
 
 const State = { Filling: 0, Broken: 1 } as const;
 type State = (typeof State)[keyof typeof State];
@@ -43,11 +45,23 @@ export class Barrier {
   /** @internal */ _state: State = State.Filling;
   /** @internal */ _waiters = new WaitList<number, number>(this, true);
 
-  /** @param parties How many tasks must call `wait()`: an integer >= 1. */
-  constructor(parties: number) {
+  /** The name given in the options, for reports. */
+  readonly name: string | undefined;
+
+  /**
+   * @param parties How many tasks must call `wait()`: an integer >= 1.
+   * @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`).
+   */
+  constructor(parties: number, options?: PrimitiveOptions) {
     const error = checkInteger('parties', parties, 1);
     if (error !== undefined) throw error;
+    this.name = nameFrom(options);
     this._parties = parties;
+  }
+
+  /** @internal */
+  _waitTarget(): WaitTarget {
+    return { kind: 'barrier', name: this.name ?? null, detail: String(this) };
   }
 
   /** How many tasks must arrive to trip the barrier. */
@@ -101,8 +115,8 @@ export class Barrier {
   /** `Barrier<filling waiting=2/3>` */
   toString(): string {
     return this._state === State.Broken
-      ? `Barrier<broken parties=${this._parties}>`
-      : `Barrier<filling waiting=${this._waiters.size}/${this._parties}>`;
+      ? `Barrier<${label(this.name)}broken parties=${this._parties}>`
+      : `Barrier<${label(this.name)}filling waiting=${this._waiters.size}/${this._parties}>`;
   }
 
   /** @internal */

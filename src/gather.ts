@@ -14,7 +14,9 @@ import {
   type Waiter,
 } from './internal/scope.js';
 import { checkOptionalBoolean, checkOptions, firstError, show } from './internal/validate.js';
+import type { WaitTarget } from './snapshot-types.js';
 import { cancelWith, isAwaitable, type Task, type TaskFn, TaskState, toTask } from './tasks.js';
+import { notDone } from './wait.js';
 
 /** Anything weft can wait for: a task, a promise, or a function to run as a task. */
 export type Awaitee<T = unknown> = Task<T> | PromiseLike<T> | TaskFn<T>;
@@ -68,6 +70,10 @@ class Gathering implements Waiter {
       const pending = takePending(scope);
       if (pending !== undefined) this.cancel(pending);
     }
+  }
+
+  describe(): WaitTarget {
+    return { kind: 'tasks', via: 'gather', ids: notDone(this.children) };
   }
 
   /** Cancelling a gather cancels every child; it settles once they all have. */

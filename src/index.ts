@@ -28,6 +28,7 @@ export {
   gather,
   type ResultOf,
 } from './gather.js';
+export type { PrimitiveOptions } from './internal/named.js';
 export type { TaskInfo, UnretrievedErrorHandler } from './internal/report.js';
 export { Condition, Event, Lock } from './locks.js';
 export { type MapFn, type MapOptions, map } from './map.js';
@@ -42,6 +43,13 @@ export { type RunOptions, run, runMain } from './runners.js';
 export { BoundedSemaphore, Semaphore } from './semaphores.js';
 export { shield } from './shield.js';
 export { checkpoint, sleep } from './sleep.js';
+export { type InspectHook, snapshot } from './snapshot.js';
+export type {
+  GroupSnapshot,
+  Snapshot,
+  TaskSnapshot,
+  WaitTarget,
+} from './snapshot-types.js';
 export { type GroupTaskOptions, TaskGroup } from './taskgroups.js';
 export {
   type Awaitable,

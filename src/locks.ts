@@ -12,8 +12,10 @@
 import { inspect } from 'node:util';
 import { CancelledError, InvalidStateError } from './exceptions.js';
 import { runHolding } from './internal/exclusive.js';
+import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
 import { checkFunction, checkInteger, show } from './internal/validate.js';
 import { type ListWaiter, WaitList } from './internal/waitlist.js';
+import type { WaitTarget } from './snapshot-types.js';
 import type { Awaitable } from './tasks.js';
 
 const TRUE: Promise<true> = Promise.resolve(true);
@@ -42,8 +44,20 @@ const TRUE: Promise<true> = Promise.resolve(true);
  * ```
  */
 export class Lock {
+  /** The name given in the options, for reports. */
+  readonly name: string | undefined;
   /** @internal */ _locked = false;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
+
+  /** @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`). */
+  constructor(options?: PrimitiveOptions) {
+    this.name = nameFrom(options);
+  }
+
+  /** @internal */
+  _waitTarget(): WaitTarget {
+    return { kind: 'lock', name: this.name ?? null, detail: String(this) };
+  }
 
   /** True while some code holds the lock. */
   locked(): boolean {
@@ -96,7 +110,7 @@ export class Lock {
   /** `Lock<locked waiters=2>` */
   toString(): string {
     const waiters = this._waiters.size > 0 ? ` waiters=${this._waiters.size}` : '';
-    return `Lock<${this._locked ? 'locked' : 'unlocked'}${waiters}>`;
+    return `Lock<${label(this.name)}${this._locked ? 'locked' : 'unlocked'}${waiters}>`;
   }
 
   /** @internal */
@@ -128,8 +142,20 @@ export class Lock {
  * ```
  */
 export class Event {
+  /** The name given in the options, for reports. */
+  readonly name: string | undefined;
   /** @internal */ _value = false;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
+
+  /** @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`). */
+  constructor(options?: PrimitiveOptions) {
+    this.name = nameFrom(options);
+  }
+
+  /** @internal */
+  _waitTarget(): WaitTarget {
+    return { kind: 'event', name: this.name ?? null, detail: String(this) };
+  }
 
   /** True once `set()` was called (and `clear()` was not, since). */
   isSet(): boolean {
@@ -156,7 +182,7 @@ export class Event {
   /** `Event<unset waiters=3>` */
   toString(): string {
     const waiters = this._waiters.size > 0 ? ` waiters=${this._waiters.size}` : '';
-    return `Event<${this._value ? 'set' : 'unset'}${waiters}>`;
+    return `Event<${label(this.name)}${this._value ? 'set' : 'unset'}${waiters}>`;
   }
 
   /** @internal */
@@ -194,15 +220,26 @@ export class Event {
  * ```
  */
 export class Condition {
+  /** The name given in the options, for reports. */
+  readonly name: string | undefined;
   /** @internal */ _lock: Lock;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
 
-  /** Use `lock` (shared with other conditions), or a new `Lock`. */
-  constructor(lock?: Lock) {
+  /**
+   * Use `lock` (shared with other conditions), or a new `Lock`.
+   * @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`).
+   */
+  constructor(lock?: Lock, options?: PrimitiveOptions) {
     if (lock !== undefined && !(lock instanceof Lock)) {
       throw new TypeError(`Expected \`lock\` to be a weft Lock, got ${show(lock)}`);
     }
+    this.name = nameFrom(options);
     this._lock = lock ?? new Lock();
+  }
+
+  /** @internal */
+  _waitTarget(): WaitTarget {
+    return { kind: 'condition', name: this.name ?? null, detail: String(this) };
   }
 
   /** Whether the underlying lock is held. */
@@ -303,7 +340,7 @@ export class Condition {
   /** `Condition<locked waiters=1>` */
   toString(): string {
     const waiters = this._waiters.size > 0 ? ` waiters=${this._waiters.size}` : '';
-    return `Condition<${this._lock._locked ? 'locked' : 'unlocked'}${waiters}>`;
+    return `Condition<${label(this.name)}${this._lock._locked ? 'locked' : 'unlocked'}${waiters}>`;
   }
 
   /** @internal */

@@ -9,6 +9,7 @@ import { currentScope, Suspension } from './internal/scope.js';
 import { checkFunction, checkOptions, firstError, show } from './internal/validate.js';
 import { Semaphore } from './semaphores.js';
 import { type Awaitable, inImplicitTask, Task, TaskState } from './tasks.js';
+import { notDone } from './wait.js';
 
 /** Options of {@link map}. */
 export interface MapOptions {
@@ -140,6 +141,7 @@ class MapRun<T, R> {
   async drain(interruptible: boolean): Promise<void> {
     while (this.running.size > 0) {
       const wait = (this.idle = new Suspension<void>(interruptible ? currentScope() : undefined));
+      wait.describe = () => ({ kind: 'tasks', via: 'map', ids: notDone(this.running) });
       try {
         await wait.checkPending().promise;
       } finally {

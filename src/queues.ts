@@ -16,11 +16,23 @@
 
 import { inspect } from 'node:util';
 import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown } from './exceptions.js';
+import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
 import { checkFunction, checkInteger, checkOptionalBoolean, show } from './internal/validate.js';
 import { WaitList } from './internal/waitlist.js';
+import type { WaitTarget } from './snapshot-types.js';
 
 const DONE: Promise<void> = Promise.resolve();
 const TRUE: Promise<true> = Promise.resolve(true);
+
+/** The wait-list owner of a queue's getters, putters or joiners: nothing to pass on when one is cancelled. */
+function queueOwner(queue: Queue<never>, op: 'get' | 'put' | 'join') {
+  return {
+    _waiterCancelled(): void {},
+    _waitTarget(): WaitTarget {
+      return { kind: 'queue', op, name: queue.name ?? null, detail: String(queue) };
+    },
+  };
+}
 
 /**
  * A first-in first-out queue (asyncio's `Queue`), bounded by `maxsize`
@@ -46,16 +58,18 @@ const TRUE: Promise<true> = Promise.resolve(true);
  * ```
  */
 export class Queue<T> implements AsyncIterable<T> {
+  /** The name given in the options, for reports. */
+  readonly name: string | undefined;
   /** @internal */ readonly _maxsize: number;
   /** @internal */ _unfinished = 0;
   /** @internal 0 open, 1 shut down, 2 shut down immediately. */
   _shutdown: 0 | 1 | 2 = 0;
   /** @internal Getters waiting for an item (only while the queue is empty). A delivered item is not taken back. */
-  _getters = new WaitList<T, undefined>({ _waiterCancelled: () => {} }, false);
+  _getters = new WaitList<T, undefined>(queueOwner(this, 'get'), false);
   /** @internal Putters waiting for a slot, with their item. A granted put cannot be undone. */
-  _putters = new WaitList<undefined, T>({ _waiterCancelled: () => {} }, false);
+  _putters = new WaitList<undefined, T>(queueOwner(this, 'put'), false);
   /** @internal `join()` callers. */
-  _joiners = new WaitList<true, undefined>({ _waiterCancelled: () => {} }, true);
+  _joiners = new WaitList<true, undefined>(queueOwner(this, 'join'), true);
   /**
    * @internal FIFO storage: a ring buffer of power-of-two capacity. A plain
    * array emptied after almost every item (a producer and a consumer in
@@ -68,11 +82,13 @@ export class Queue<T> implements AsyncIterable<T> {
   /**
    * @param maxsize The most items the queue holds before `put()` waits: an
    * integer >= 0, where 0 means unbounded.
+   * @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`).
    * @default 0
    */
-  constructor(maxsize = 0) {
+  constructor(maxsize = 0, options?: PrimitiveOptions) {
     const error = checkInteger('maxsize', maxsize, 0);
     if (error !== undefined) throw error;
+    this.name = nameFrom(options);
     this._maxsize = maxsize;
   }
 
@@ -206,7 +222,7 @@ export class Queue<T> implements AsyncIterable<T> {
   /** `Queue<maxsize=10 size=3 unfinished=3 getters=0 putters=0>` */
   toString(): string {
     const state = this._shutdown === 0 ? '' : ' shut down';
-    return `${this.constructor.name}<maxsize=${this._maxsize} size=${this._size()} unfinished=${this._unfinished} getters=${this._getters.size} putters=${this._putters.size}${state}>`;
+    return `${this.constructor.name}<${label(this.name)}maxsize=${this._maxsize} size=${this._size()} unfinished=${this._unfinished} getters=${this._getters.size} putters=${this._putters.size}${state}>`;
   }
 
   /** @internal */
@@ -363,9 +379,10 @@ export class PriorityQueue<T> extends Queue<T> {
   /**
    * @param maxsize As for {@link Queue}: 0 means unbounded.
    * @param compare Item order; without it, {@link naturalOrder}.
+   * @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`).
    */
-  constructor(maxsize = 0, compare?: Compare<T>) {
-    super(maxsize);
+  constructor(maxsize = 0, compare?: Compare<T>, options?: PrimitiveOptions) {
+    super(maxsize, options);
     if (compare !== undefined) {
       const error = checkFunction('compare', compare);
       if (error !== undefined) throw error;

@@ -7,8 +7,10 @@
 
 import { inspect } from 'node:util';
 import { runHolding } from './internal/exclusive.js';
+import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
 import { checkInteger } from './internal/validate.js';
 import { type ListWaiter, WaitList } from './internal/waitlist.js';
+import type { WaitTarget } from './snapshot-types.js';
 import type { Awaitable } from './tasks.js';
 
 const TRUE: Promise<true> = Promise.resolve(true);
@@ -37,17 +39,26 @@ const TRUE: Promise<true> = Promise.resolve(true);
  * ```
  */
 export class Semaphore {
+  /** The name given in the options, for reports. */
+  readonly name: string | undefined;
   /** @internal */ _value: number;
   /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
 
   /**
    * @param value Permits available at the start: an integer >= 0.
+   * @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`).
    * @default 1
    */
-  constructor(value = 1) {
+  constructor(value = 1, options?: PrimitiveOptions) {
     const error = checkInteger('value', value, 0);
     if (error !== undefined) throw error;
+    this.name = nameFrom(options);
     this._value = value;
+  }
+
+  /** @internal */
+  _waitTarget(): WaitTarget {
+    return { kind: 'semaphore', name: this.name ?? null, detail: String(this) };
   }
 
   /** True when `acquire()` would wait. */
@@ -97,7 +108,7 @@ export class Semaphore {
   /** `Semaphore<value=0 waiters=4>` */
   toString(): string {
     const waiters = this._waiters.size > 0 ? ` waiters=${this._waiters.size}` : '';
-    return `${this.constructor.name}<value=${this._value}${waiters}>`;
+    return `${this.constructor.name}<${label(this.name)}value=${this._value}${waiters}>`;
   }
 
   /** @internal */
@@ -142,8 +153,8 @@ export class BoundedSemaphore extends Semaphore {
    * @param value Permits available at the start, and the most it may hold.
    * @default 1
    */
-  constructor(value = 1) {
-    super(value);
+  constructor(value = 1, options?: PrimitiveOptions) {
+    super(value, options);
     this._bound = value;
   }
 

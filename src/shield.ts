@@ -36,6 +36,7 @@ export function shield<T>(aw: Task<T> | PromiseLike<T> | TaskFn<T>): Promise<T> 
   // Done, or nobody to cancel us: awaiting directly links nothing.
   if (inner.done() || scope === undefined) return inner.then();
   const wait = new Suspension<T>(scope);
+  wait.describe = () => ({ kind: 'task', id: inner.id, name: inner.name });
   const listener = (task: Task<T>): void => {
     if (wait.settled) return;
     if (task._state === TaskState.Succeeded) wait.resolve(task._outcome as T);

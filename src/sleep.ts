@@ -15,6 +15,7 @@ import {
 } from './internal/scope.js';
 import { startTimer, stopTimer, type TimerHandle } from './internal/timers.js';
 import { checkDuration } from './internal/validate.js';
+import type { WaitTarget } from './snapshot-types.js';
 
 /** A sleeping task's wait: a timer (or an immediate, for `sleep(0)`) that cancellation clears. */
 class SleepWaiter<T> implements Waiter {
@@ -22,10 +23,14 @@ class SleepWaiter<T> implements Waiter {
   immediate: ReturnType<typeof setImmediate> | undefined = undefined;
   constructor(
     readonly scope: Scope,
+    readonly ms: number,
     readonly value: T,
     readonly resolve: (value: T) => void,
     readonly reject: (error: unknown) => void,
   ) {}
+  describe(): WaitTarget {
+    return { kind: 'sleep', ms: this.ms, until: wakeTime(this.timer, this.ms) };
+  }
   cancel(error: CancelledError): boolean {
     if (this.timer === undefined && this.immediate === undefined) return false;
     stopTimer(this.timer);
@@ -35,6 +40,39 @@ class SleepWaiter<T> implements Waiter {
     this.reject(error);
     return true;
   }
+}
+
+/**
+ * When a sleep ends, on the `Date.now()` clock. Node's timers keep their
+ * start on the event loop's clock, which runs with `performance.now()`.
+ */
+function wakeTime(timer: TimerHandle | undefined, ms: number): number {
+  if (timer?.deadline !== undefined) {
+    return Math.round(Date.now() - performance.now() + timer.deadline);
+  }
+  const started = (timer?.handle as { _idleStart?: unknown } | undefined)?._idleStart;
+  // sleep(0) waits for an immediate: it is due now.
+  if (typeof started !== 'number') return Math.round(Date.now());
+  return Math.round(loopClockOffset() + started + ms);
+}
+
+let offsetAt = Number.NEGATIVE_INFINITY;
+let offset = 0;
+
+/**
+ * `Date.now()` minus the event loop's clock, which timers start from. It is
+ * not `performance.now()` (they differ by the process's start-up time), so
+ * it is read off a fresh timer; cached for a millisecond, as a snapshot asks
+ * once per sleeping task.
+ */
+function loopClockOffset(): number {
+  const now = performance.now();
+  if (now - offsetAt < 1) return offset;
+  const probe = setTimeout(() => {}, 0) as unknown as { _idleStart?: unknown };
+  clearTimeout(probe as unknown as ReturnType<typeof setTimeout>);
+  offset = typeof probe._idleStart === 'number' ? Date.now() - probe._idleStart : Date.now() - now;
+  offsetAt = now;
+  return offset;
 }
 
 function wake<T>(waiter: SleepWaiter<T>): void {
@@ -54,7 +92,7 @@ function suspend<T>(ms: number, value: T): Promise<T> {
   const pending = takePending(scope);
   if (pending !== undefined) return Promise.reject(pending);
   return new Promise<T>((resolve, reject) => {
-    const waiter = new SleepWaiter(scope, value, resolve, reject);
+    const waiter = new SleepWaiter(scope, ms, value, resolve, reject);
     if (ms === 0) waiter.immediate = setImmediate(wake, waiter);
     else waiter.timer = startTimer(ms, wake, waiter);
     addWaiter(scope, waiter);

@@ -13,18 +13,18 @@ export type WaitTarget =
   | { kind: 'sleep'; ms: number; until: number }
   /** Awaiting another task (directly, through `shield` or `waitFor`). */
   | { kind: 'task'; id: number; name: string }
-  /** `gather`, `wait` or `asCompleted` over several tasks. */
-  | { kind: 'tasks'; via: 'gather' | 'wait' | 'asCompleted'; ids: number[] }
+  /** `gather`, `wait`, `asCompleted` or `map` over several tasks (ids of those not done). */
+  | { kind: 'tasks'; via: 'gather' | 'wait' | 'asCompleted' | 'map'; ids: number[] }
   /** A `TaskGroup` body or `TaskGroup.run` waiting for the group's children. */
   | { kind: 'group'; id: number }
-  /** A lock, event, condition, semaphore, barrier or `map` slot. */
+  /** A lock, event, condition, semaphore or barrier (`name` from its options). */
   | {
-      kind: 'lock' | 'event' | 'condition' | 'semaphore' | 'barrier' | 'map';
+      kind: 'lock' | 'event' | 'condition' | 'semaphore' | 'barrier';
       name: string | null;
       detail: string;
     }
-  /** A queue `get` or `put`. */
-  | { kind: 'queue'; op: 'get' | 'put'; name: string | null; detail: string }
+  /** A queue `get`, `put` or `join`. */
+  | { kind: 'queue'; op: 'get' | 'put' | 'join'; name: string | null; detail: string }
   /** A job on a worker thread (`weft/workers`). */
   | { kind: 'worker'; detail: string }
   /** A plain promise weft cannot see into (a driver call, `fetch`, ...). */

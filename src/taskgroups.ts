@@ -61,7 +61,11 @@ type State = (typeof State)[keyof typeof State];
  * console.log(a.result(), b.result()); // a b
  * ```
  */
+let nextGroupId = 1;
+
 export class TaskGroup extends Scope {
+  /** @internal Group id for snapshots (its own sequence). */
+  readonly _id = nextGroupId++;
   /** @internal */ _state: State = State.Running;
   /** @internal */ _tasks = new Set<Task<unknown>>();
   /** @internal */ _errors: unknown[] = [];
@@ -234,6 +238,7 @@ export class TaskGroup extends Scope {
         // must not interrupt it, an outside cancellation must.
         const parent = this._parent!;
         const wait = (this._allDone = new Suspension<void>(parent));
+        wait.describe = () => ({ kind: 'group', id: this._id });
         wait.checkPending();
         try {
           await wait.promise;

@@ -30,6 +30,7 @@ import {
   isThenable,
   show,
 } from './internal/validate.js';
+import type { WaitTarget } from './snapshot-types.js';
 
 /** A value or a promise of it. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -85,13 +86,30 @@ function unlinkPending(task: Task<unknown>): void {
   task._prev = task._next = undefined;
 }
 
-function* eachPending(): Generator<Task<unknown>> {
+/** @internal Every task not yet done, newest first. */
+export function* eachPending(): Generator<Task<unknown>> {
   for (let t = firstPending; t !== undefined; t = t._next) yield t;
 }
 
 /** Tasks waiting for their first step, started in creation order by one microtask. */
 let startQueue: Task<unknown>[] = [];
 let startScheduled = false;
+
+/**
+ * Creation times, in tenths of a second of `performance.now()` (a small
+ * integer, so no heap number per task). Read once per batch of tasks created
+ * in the same turn rather than once per task: the clock is not free.
+ */
+let batchBorn = 0;
+
+function bornNow(): number {
+  return Math.floor(performance.now() / 100);
+}
+
+/** @internal Milliseconds since `task` was created (100 ms resolution). */
+export function taskAge(task: Task<unknown>): number {
+  return (bornNow() - task._born) * 100;
+}
 
 function flushStartQueue(): void {
   // Tasks created while this loop runs are appended and started in order too.
@@ -105,6 +123,7 @@ function scheduleStart(task: Task<unknown>): void {
   startQueue.push(task);
   if (!startScheduled) {
     startScheduled = true;
+    batchBorn = bornNow();
     // The flush must not run in the creator's context; exit() only when there
     // is one (on Node 20 it toggles the promise hooks, which is not cheap).
     if (storage.getStore() === undefined) queueMicrotask(flushStartQueue);
@@ -157,6 +176,7 @@ function onBodyThrow(error: unknown): void {
 /** A task made from a plain promise: cancelling it settles the task at once; the promise runs on. */
 function awaitForeign(task: Task<unknown>, promise: PromiseLike<unknown>): void {
   const wait = new Suspension<unknown>(task);
+  wait.describe = describeForeign;
   wait.promise.then(
     (value) => task._onReturn(value),
     (error) => task._onThrow(error),
@@ -167,6 +187,10 @@ function awaitForeign(task: Task<unknown>, promise: PromiseLike<unknown>): void 
   );
 }
 
+function describeForeign(): WaitTarget {
+  return { kind: 'promise', detail: 'the promise this task wraps' };
+}
+
 /** The waiter an awaiting scope holds while it awaits a task: its cancellation cancels the task. */
 class AwaitLink implements Waiter {
   constructor(
@@ -175,6 +199,9 @@ class AwaitLink implements Waiter {
   ) {}
   cancel(error: CancelledError): boolean {
     return cancelWith(this.awaited, error);
+  }
+  describe(): WaitTarget {
+    return { kind: 'task', id: this.awaited.id, name: this.awaited.name };
   }
 }
 
@@ -222,6 +249,10 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   /** @internal */ _record: ErrorRecord | undefined = undefined;
   /** @internal */ _prev: Task<unknown> | undefined = undefined;
   /** @internal */ _next: Task<unknown> | undefined = undefined;
+  /** @internal Creation time in tenths of a second (see `bornNow`). */
+  _born = 0;
+  /** @internal Id of the task that created this one, 0 when none. */
+  _creator = 0;
 
   /**
    * Prefer {@link createTask}; the constructor does the same.
@@ -251,11 +282,18 @@ export class Task<T> extends Scope implements PromiseLike<T> {
     this.id = nextId++;
     this._name = options?.name;
     this._body = fn;
-    this._context = context ?? (currentScope()?._task as Task<unknown> | undefined)?._context;
+    const creator = currentScope()?._task as Task<unknown> | undefined;
+    if (creator !== undefined) this._creator = creator.id;
+    this._context = context ?? creator?._context;
     if (this._context?.debug) this._creationStack = creationStack();
     linkPending(this as Task<unknown>);
-    if (options?.eager) startTask(this as Task<unknown>);
-    else scheduleStart(this as Task<unknown>);
+    if (options?.eager) {
+      this._born = bornNow();
+      startTask(this as Task<unknown>);
+    } else {
+      scheduleStart(this as Task<unknown>);
+      this._born = batchBorn;
+    }
   }
 
   /** Name for logs and reports; may be changed. Defaults to `Task-<id>`. */

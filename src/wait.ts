@@ -11,6 +11,13 @@ import { checkOptionalDuration, checkOptions, firstError, show } from './interna
 import { isAwaitable, Task, TaskState, toTask } from './tasks.js';
 
 /** When {@link wait} returns. */
+/** Ids of the tasks not done yet (what a wait over them still waits on). */
+export function notDone(tasks: Iterable<Task<unknown>>): number[] {
+  const ids: number[] = [];
+  for (const t of tasks) if (!t.done()) ids.push(t.id);
+  return ids;
+}
+
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
 
 /** Options of {@link wait}. */
@@ -109,6 +116,7 @@ export function wait<T extends Task<unknown>>(
   };
 
   const wait = new Suspension<WaitResult<T>>(currentScope());
+  wait.describe = () => ({ kind: 'tasks', via: 'wait', ids: notDone(tasks) });
   const listener = (): void => {
     if (satisfied()) wait.resolve(result());
   };
@@ -165,6 +173,7 @@ class CompletionIterator<T> implements AsyncIterableIterator<Task<T>> {
     if (this.remaining === 0) return Promise.resolve({ value: undefined, done: true });
     if (this.timedOut) return Promise.reject(this.timeoutError());
     const wait = new Suspension<IteratorResult<Task<T>>>(currentScope());
+    wait.describe = () => ({ kind: 'tasks', via: 'asCompleted', ids: notDone(this.tasks) });
     this.waiting.push(wait);
     wait.onSettle = () => {
       const i = this.waiting.indexOf(wait);

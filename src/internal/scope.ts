@@ -17,6 +17,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CancelledError } from '../exceptions.js';
+import type { WaitTarget } from '../snapshot-types.js';
 
 /** One suspended wait: a checkpoint that can be interrupted. */
 export interface Waiter {
@@ -26,6 +27,8 @@ export interface Waiter {
    * was already over.
    */
   cancel(error: CancelledError): boolean;
+  /** What the wait is on, for `snapshot()` (called only when one is taken). */
+  describe?(): WaitTarget;
 }
 
 /** The per-task bookkeeping that scopes need from their owning task. */
@@ -189,6 +192,8 @@ export class Suspension<T> implements Waiter {
   private _reject!: (error: unknown) => void;
   private _done = false;
   onSettle: (() => void) | undefined = undefined;
+  /** What this wait is on, for `snapshot()`; a plain promise when not set. */
+  describe: (() => WaitTarget) | undefined = undefined;
 
   constructor(readonly scope: Scope | undefined) {
     this.promise = new Promise<T>((resolve, reject) => {

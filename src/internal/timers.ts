@@ -8,6 +8,8 @@ const MAX_DELAY = 2 ** 31 - 1;
 
 export interface TimerHandle {
   handle: ReturnType<typeof setTimeout> | undefined;
+  /** Set only for delays re-armed in steps (a short timer's own start tells its deadline). */
+  deadline?: number;
 }
 
 /** Call `fn(arg)` after `ms` (may be Infinity: never, but keeps the process alive like asyncio). */
@@ -22,6 +24,7 @@ function arm<A>(timer: TimerHandle, deadline: number, fn: (arg: A) => void, arg:
   if (left <= MAX_DELAY) {
     timer.handle = setTimeout(fn, Math.max(0, left), arg);
   } else {
+    timer.deadline = deadline;
     timer.handle = setTimeout(() => arm(timer, deadline, fn, arg), MAX_DELAY);
   }
 }

@@ -16,6 +16,7 @@
  */
 
 import type { CancelledError } from '../exceptions.js';
+import type { WaitTarget } from '../snapshot-types.js';
 import { addWaiter, currentScope, removeWaiter, type Scope, takePending } from './scope.js';
 
 const WAITING = 0;
@@ -30,6 +31,8 @@ export interface WaitListOwner<V, P> {
    * owner passes the grant on).
    */
   _waiterCancelled(waiter: ListWaiter<V, P>, granted: boolean): void;
+  /** What waiting in this list is waiting on, for `snapshot()`. */
+  _waitTarget?(): WaitTarget;
 }
 
 /** One suspended `acquire`/`wait`/`get`/`put`. */
@@ -49,6 +52,11 @@ export class ListWaiter<V, P> {
     readonly resolve: (value: V) => void,
     readonly reject: (error: unknown) => void,
   ) {}
+
+  /** Scope waiter protocol: what this waits on. */
+  describe(): WaitTarget {
+    return this.list.owner._waitTarget?.() ?? { kind: 'promise', detail: 'a weft wait' };
+  }
 
   /** Scope waiter protocol: deliver a cancellation. */
   cancel(error: CancelledError): boolean {

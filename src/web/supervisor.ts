@@ -12,6 +12,8 @@
 
 import { inspect } from 'node:util';
 import { InvalidStateError } from '../exceptions.js';
+// Registers the inspector hook of `weft ps` in servers that load only weft/web.
+import '../snapshot.js';
 import {
   checkFunction,
   checkOptionalString,
