@@ -8,6 +8,7 @@
  */
 
 export { Barrier } from './barriers.js';
+export type { DebugOptions, DebugReport } from './debug.js';
 export {
   BrokenBarrierError,
   CancelledError,

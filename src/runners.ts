@@ -4,6 +4,18 @@
  * @module
  */
 
+import {
+  checkDebugOption,
+  createdAt,
+  type DebugOptions,
+  type DebugSession,
+  describeTask,
+  envSession,
+  sessionFor,
+  taskReport,
+  unwatchLoop,
+  watchLoop,
+} from './debug.js';
 import { CancelledError } from './exceptions.js';
 import { RunContext, type UnretrievedErrorHandler } from './internal/report.js';
 import {
@@ -24,11 +36,14 @@ export interface RunOptions {
    */
   name?: string;
   /**
-   * Debug mode: tasks created under this run record where they were
-   * created, and reports include it. `WEFT_DEBUG=1` turns it on too.
+   * Debug mode (`true`, or its options): tasks created under this run
+   * record where they were created; blocked event-loop periods, tasks still
+   * pending when the run ends and never-retrieved errors are reported with
+   * those stacks. When not given, `WEFT_DEBUG=1` in the environment turns
+   * it on. See {@link DebugOptions}.
    * @default false
    */
-  debug?: boolean;
+  debug?: boolean | DebugOptions;
   /**
    * Called once for each task that failed and whose error nobody retrieved
    * (not awaited, no `result()`/`exception()`), at the latest when `run()`
@@ -43,7 +58,7 @@ function checkRunOptions(main: unknown, options: RunOptions | undefined): Error 
     checkFunction('main', main),
     checkOptions('options', options),
     checkOptionalString('options.name', options?.name),
-    checkOptionalBoolean('options.debug', options?.debug),
+    checkDebugOption(options?.debug),
     options?.onUnretrievedError === undefined
       ? undefined
       : checkFunction('options.onUnretrievedError', options.onUnretrievedError),
@@ -52,6 +67,17 @@ function checkRunOptions(main: unknown, options: RunOptions | undefined): Error 
 
 function settled<T>(task: Task<T>): Promise<void> {
   return new Promise((resolve) => task._onDone(() => resolve()));
+}
+
+/** Debug mode: work nobody waited for is a bug worth a report before it is cancelled. */
+function reportLeftovers(session: DebugSession, context: RunContext): void {
+  for (const task of pendingTasksOf(context)) {
+    session.report({
+      code: 'WEFT_PENDING_AT_EXIT',
+      message: `weft: ${describeTask(task)} was still pending when run() finished: it is cancelled now${createdAt(task)}`,
+      task: taskReport(task),
+    });
+  }
 }
 
 /** Cancel and wait for every task of this run still pending (including ones they start meanwhile). */
@@ -87,14 +113,17 @@ export function run<T>(main: TaskFn<T>, options?: RunOptions): Promise<T> {
 }
 
 function startRun<T>(main: TaskFn<T>, options: RunOptions | undefined) {
-  const debug = options?.debug ?? process.env.WEFT_DEBUG === '1';
-  const context = new RunContext(debug, options?.onUnretrievedError);
+  const session = sessionFor(options?.debug);
+  const context = new RunContext(session, options?.onUnretrievedError);
+  if (session !== undefined) watchLoop(session);
   const task = new Task(main, { name: options?.name ?? 'main' }, context);
   task._retrieved = true;
   const promise = (async () => {
     await settled(task);
+    if (session !== undefined) reportLeftovers(session, context);
     await cancelLeftovers(context);
     context.flush();
+    if (session !== undefined && session !== envSession()) unwatchLoop(session);
     return task.result();
   })();
   return { task, promise };

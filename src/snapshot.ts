@@ -12,15 +12,11 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Scope } from './internal/scope.js';
+import { creationLocation } from './internal/stacks.js';
 import type { GroupSnapshot, Snapshot, TaskSnapshot, WaitTarget } from './snapshot-types.js';
 import { TaskGroup } from './taskgroups.js';
 import { currentTask, eachPending, type Task, taskAge } from './tasks.js';
-
-/** Frames inside weft itself are skipped when looking for where a task was created. */
-const weftDir = dirname(fileURLToPath(import.meta.url));
 
 const weftVersion = readVersion();
 
@@ -134,26 +130,6 @@ function collect(
     for (const waiter of scope._waiters)
       if (waiter.describe !== undefined) waits.push(waiter.describe());
   }
-}
-
-/** `file:line:column` of the first frame of a creation stack outside weft. */
-export function creationLocation(stack: string): string | null {
-  for (const line of stack.split('\n')) {
-    const match = /\(?((?:file:\/\/)?[^()\s]+:\d+:\d+)\)?\s*$/.exec(line);
-    if (match === null) continue;
-    let where = match[1]!;
-    if (where.startsWith('file://')) {
-      try {
-        const parts = /^(.*):(\d+):(\d+)$/.exec(where)!;
-        where = `${fileURLToPath(parts[1]!)}:${parts[2]}:${parts[3]}`;
-      } catch {
-        // Not a valid file URL: keep it as it is.
-      }
-    }
-    if (where.startsWith(weftDir) || where.startsWith('node:')) continue;
-    return where;
-  }
-  return null;
 }
 
 /** The hook `weft ps` reads through the inspector: one per process, first weft loaded wins. */

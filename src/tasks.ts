@@ -9,6 +9,7 @@
  */
 
 import { inspect } from 'node:util';
+import { envSession } from './debug.js';
 import { asCancellation, CancelledError, InvalidStateError } from './exceptions.js';
 import { type ErrorRecord, type RunContext, retrieve, track } from './internal/report.js';
 import {
@@ -22,6 +23,7 @@ import {
   takePending,
   type Waiter,
 } from './internal/scope.js';
+import { creationStack } from './internal/stacks.js';
 import {
   checkOptionalBoolean,
   checkOptionalString,
@@ -285,7 +287,9 @@ export class Task<T> extends Scope implements PromiseLike<T> {
     const creator = currentScope()?._task as Task<unknown> | undefined;
     if (creator !== undefined) this._creator = creator.id;
     this._context = context ?? creator?._context;
-    if (this._context?.debug) this._creationStack = creationStack();
+    // Outside any run(), WEFT_DEBUG=1 decides.
+    const debug = this._context === undefined ? envSession() : this._context.debug;
+    if (debug !== undefined) this._creationStack = creationStack();
     linkPending(this as Task<unknown>);
     if (options?.eager) {
       this._born = bornNow();
@@ -582,11 +586,6 @@ class Deferred<T> {
       this.reject = reject;
     });
   }
-}
-
-function creationStack(): string | undefined {
-  const stack = new Error().stack;
-  return stack?.split('\n').slice(3).join('\n');
 }
 
 function scheduleCallback(callback: DoneListener, task: Task<unknown>): void {

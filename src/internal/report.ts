@@ -5,6 +5,9 @@
  * collected, or, for tasks created outside `run()`, before the process exits.
  */
 
+import type { DebugSession } from '../debug.js';
+import { creationLocation } from './stacks.js';
+
 /** What a report says about the task that failed. */
 export interface TaskInfo {
   /** The task's `id`. */
@@ -25,7 +28,8 @@ export type UnretrievedErrorHandler = (error: unknown, task: TaskInfo) => void;
 export class RunContext {
   readonly unretrieved = new Set<ErrorRecord>();
   constructor(
-    readonly debug: boolean,
+    /** Debug mode's settings, when on. */
+    readonly debug: DebugSession | undefined,
     readonly onUnretrievedError: UnretrievedErrorHandler | undefined,
   ) {}
 
@@ -108,6 +112,20 @@ export function report(record: ErrorRecord): void {
   const { id, name, creationStack } = record.info;
   let detail = describe(record.error);
   if (creationStack !== undefined) detail += `\nTask created at:\n${creationStack}`;
+  const session = record.context?.debug;
+  if (session !== undefined) {
+    session.report({
+      code: 'WEFT_UNRETRIEVED_ERROR',
+      message: `weft: task '${name}' (#${id}) failed and its error was never retrieved: ${detail}`,
+      task: {
+        id,
+        name,
+        location: creationStack === undefined ? null : creationLocation(creationStack),
+        stack: creationStack ?? null,
+      },
+    });
+    return;
+  }
   process.emitWarning(`Task '${name}' (#${id}) failed and its error was never retrieved`, {
     type: 'WeftWarning',
     code: 'WEFT_UNRETRIEVED_ERROR',
