@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loopWatched } from '../src/debug.ts';
-import { createTask, type DebugReport, run, sleep, snapshot } from '../src/index.ts';
+import { loopWatched } from '../src/debug.js';
+import { createTask, type DebugReport, run, sleep, snapshot } from '../src/index.js';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
