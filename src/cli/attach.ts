@@ -1,0 +1,332 @@
+/**
+ * Attach to a running Node process through its inspector, evaluate one
+ * expression, and detach — the mechanism of `node inspect -p PID`, without
+ * any flag in the target:
+ *
+ * 1. `SIGUSR1` makes Node open its inspector (on 127.0.0.1, port 9229 unless
+ *    the target set `--inspect-port`); the new listening socket is found
+ *    through `/proc/PID/fd` and `/proc/PID/net/tcp`.
+ * 2. `GET /json/list` gives the WebSocket address; one WebSocket session
+ *    sends `Runtime.evaluate`.
+ * 3. If weft opened the inspector, the same session schedules
+ *    `inspector.close()` in the target; weft disconnects and checks that
+ *    the port is closed.
+ *
+ * @module
+ */
+
+import { request } from 'node:http';
+import { CliError } from './errors.js';
+import {
+  checkNodeProcess,
+  commandLine,
+  errorFor,
+  inspectFlag,
+  type ListeningSocket,
+  listeningSockets,
+} from './proc.js';
+import { WebSocketClient } from './websocket.js';
+
+/** Options for {@link evaluateInProcess}. */
+export interface AttachOptions {
+  /**
+   * Milliseconds allowed for each step (the inspector opening, each HTTP
+   * request, the WebSocket handshake, the evaluation, the inspector closing).
+   * @default 5000
+   */
+  timeoutMs?: number;
+}
+
+/** What {@link evaluateInProcess} found. */
+export interface Evaluation {
+  /** The expression's value (`returnByValue`). */
+  value: unknown;
+  /** The inspector's port. */
+  port: number;
+  /** Whether weft opened the inspector (and so had to close it). */
+  opened: boolean;
+  /** Whether the inspector is closed again (always false when it was open before weft came). */
+  closed: boolean;
+}
+
+/** Closes the inspector a little later, so that the answers go out and weft disconnects first. */
+const CLOSE_INSPECTOR = `(() => {
+  const inspector = typeof process.getBuiltinModule === 'function'
+    ? process.getBuiltinModule('node:inspector')
+    : require('node:inspector');
+  setTimeout(() => inspector.close(), 0).unref();
+  return true;
+})()`;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** GET a JSON document from the inspector's HTTP endpoint. */
+function getJson(host: string, port: number, path: string, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        try {
+          if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (err) {
+          reject(err);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether a listening socket is a Node inspector (its `/json/version` says so). */
+async function isInspector(socket: ListeningSocket, timeoutMs: number): Promise<boolean> {
+  try {
+    const version = (await getJson(socket.host, socket.port, '/json/version', timeoutMs)) as {
+      Browser?: unknown;
+    } | null;
+    return typeof version?.Browser === 'string' && version.Browser.startsWith('node.js');
+  } catch {
+    return false;
+  }
+}
+
+async function findInspector(
+  sockets: readonly ListeningSocket[],
+  timeoutMs: number,
+  preferredPort?: number,
+): Promise<ListeningSocket | undefined> {
+  const ordered = [...sockets].sort(
+    (a, b) => Number(b.port === preferredPort) - Number(a.port === preferredPort),
+  );
+  const found = await Promise.all(ordered.map((s) => isInspector(s, timeoutMs)));
+  return ordered[found.indexOf(true)];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Open the target's inspector with SIGUSR1 and find its new listening socket. */
+async function openInspector(
+  pid: number,
+  before: readonly ListeningSocket[],
+  timeoutMs: number,
+): Promise<{ socket: ListeningSocket; opened: boolean }> {
+  try {
+    process.kill(pid, 'SIGUSR1');
+  } catch (err) {
+    throw errorFor(pid, err, 'signal the process');
+  }
+  const known = new Set(before.map((s) => s.inode));
+  const rejected = new Set<string>();
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (!alive(pid)) {
+      throw new CliError('NO_PROCESS', `PID ${pid} exited while weft was attaching`, { pid });
+    }
+    for (const socket of listeningSockets(pid)) {
+      if (known.has(socket.inode) || rejected.has(socket.inode)) continue;
+      if (await isInspector(socket, timeoutMs)) return { socket, opened: true };
+      rejected.add(socket.inode);
+    }
+    await sleep(20);
+  }
+  // Already open without a flag (inspector.open() in the program): SIGUSR1 changed nothing.
+  const open = await findInspector(before, timeoutMs);
+  if (open !== undefined) return { socket: open, opened: false };
+  throw new CliError(
+    'ATTACH',
+    `The inspector of PID ${pid} did not open within ${timeoutMs} ms after SIGUSR1. Its port ` +
+      '(9229 unless the process set --inspect-port) may be taken by another process: the ' +
+      "target's stderr says so",
+    { pid },
+  );
+}
+
+type Pending = { resolve: (message: CdpMessage) => void; reject: (err: Error) => void };
+type CdpMessage = {
+  id?: number;
+  result?: { result?: { value?: unknown }; exceptionDetails?: CdpException };
+  error?: { message?: string };
+};
+type CdpException = { text?: string; exception?: { description?: string } };
+
+/** One WebSocket session: send commands, await their answers by id. */
+async function session(url: string, pid: number, timeoutMs: number) {
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  const fail = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  let ws: WebSocketClient;
+  try {
+    ws = await WebSocketClient.connect(url, {
+      timeoutMs,
+      onMessage(text) {
+        let message: CdpMessage;
+        try {
+          message = JSON.parse(text) as CdpMessage;
+        } catch {
+          return;
+        }
+        const waiter = message.id === undefined ? undefined : pending.get(message.id);
+        if (waiter === undefined) return;
+        pending.delete(message.id!);
+        waiter.resolve(message);
+      },
+      onClose(error) {
+        fail(error ?? new Error('the inspector closed the connection'));
+      },
+    });
+  } catch (err) {
+    throw new CliError('ATTACH', `Cannot open an inspector session in PID ${pid}: ${err}`, {
+      pid,
+      cause: err,
+    });
+  }
+  const send = (method: string, params: object): Promise<CdpMessage> =>
+    new Promise((resolve, reject) => {
+      const id = ++nextId;
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => ws.close(timeoutMs) };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string, pid: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CliError('ATTACH', message, { pid })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function evaluationValue(message: CdpMessage, pid: number): unknown {
+  if (message.error !== undefined) {
+    throw new CliError('ATTACH', `The inspector of PID ${pid} refused: ${message.error.message}`, {
+      pid,
+    });
+  }
+  const details = message.result?.exceptionDetails;
+  if (details !== undefined) {
+    const description = details.exception?.description ?? details.text ?? 'an exception';
+    throw new CliError('ATTACH', `The evaluation in PID ${pid} threw: ${description}`, { pid });
+  }
+  return message.result?.result?.value;
+}
+
+/**
+ * Evaluate `expression` in the main thread of Node process `pid` and return
+ * its value, leaving the inspector as it found it: closed again if weft
+ * opened it. Read-only as long as the expression is.
+ *
+ * @throws {CliError} `NO_PROCESS`, `NOT_NODE`, `PERMISSION` or `ATTACH`.
+ *
+ * @example
+ * ```ts
+ * import { evaluateInProcess } from '../../src/cli/attach.js';
+ * import { CliError } from '../../src/cli/errors.js';
+ *
+ * try {
+ *   await evaluateInProcess(2 ** 22 + 1, '1 + 1'); // above Linux's largest PID
+ * } catch (err) {
+ *   if (err instanceof CliError) console.log(err.code); // NO_PROCESS
+ * }
+ * ```
+ */
+export async function evaluateInProcess(
+  pid: number,
+  expression: string,
+  options: AttachOptions = {},
+): Promise<Evaluation> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  checkNodeProcess(pid);
+  const { argv, nodeOptions } = commandLine(pid);
+  const flag = inspectFlag(argv, nodeOptions);
+  const before = listeningSockets(pid);
+  const existing = flag === null ? undefined : await findInspector(before, timeoutMs, flag.port);
+  const { socket, opened } =
+    existing === undefined
+      ? await openInspector(pid, before, timeoutMs)
+      : { socket: existing, opened: false };
+  const { port } = socket;
+  const result: Evaluation = { value: undefined, port, opened, closed: false };
+  try {
+    await evaluateOn(socket, pid, expression, result, timeoutMs);
+  } catch (err) {
+    if (opened && !result.closed && err instanceof CliError) {
+      err.message += `; the inspector weft opened on port ${port} may still be open`;
+    }
+    throw err;
+  }
+  return result;
+}
+
+async function evaluateOn(
+  { host, port, inode }: ListeningSocket,
+  pid: number,
+  expression: string,
+  result: Evaluation,
+  timeoutMs: number,
+): Promise<void> {
+  const { opened } = result;
+  let url: string;
+  try {
+    const targets = (await getJson(host, port, '/json/list', timeoutMs)) as Array<{
+      webSocketDebuggerUrl?: string;
+    }>;
+    const found = targets.find((t) => typeof t.webSocketDebuggerUrl === 'string');
+    if (found === undefined) throw new Error('no debuggable target listed');
+    url = found.webSocketDebuggerUrl!;
+  } catch (err) {
+    throw new CliError('ATTACH', `The inspector of PID ${pid} (port ${port}) failed: ${err}`, {
+      pid,
+      cause: err,
+    });
+  }
+  const { send, close } = await session(url, pid, timeoutMs);
+  try {
+    const evaluation = send('Runtime.evaluate', { expression, returnByValue: true, silent: true });
+    // Sent at once so that it is queued even if the target's main thread is busy.
+    const closing = opened
+      ? send('Runtime.evaluate', { expression: CLOSE_INSPECTOR, includeCommandLineAPI: true })
+      : undefined;
+    const answer = await withTimeout(
+      evaluation,
+      timeoutMs,
+      `PID ${pid} did not answer within ${timeoutMs} ms (is its main thread blocked?)`,
+      pid,
+    );
+    result.value = evaluationValue(answer, pid);
+    if (closing !== undefined) {
+      await withTimeout(closing, timeoutMs, 'no answer', pid).catch(() => undefined);
+    }
+  } finally {
+    await close();
+    if (opened) result.closed = await waitClosed(pid, inode, timeoutMs);
+  }
+}
+
+/** Wait until the process no longer listens on the inspector's socket (or has exited). */
+async function waitClosed(pid: number, inode: string, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (!listeningSockets(pid).some((s) => s.inode === inode)) return true;
+    } catch {
+      return !alive(pid);
+    }
+    if (performance.now() >= deadline) return false;
+    await sleep(20);
+  }
+}
