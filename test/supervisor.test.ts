@@ -161,6 +161,69 @@ describe('Supervisor', () => {
     assert.equal(supervisor.stats().cancelled, 2);
   });
 
+  test('onShutdown hooks run after the tasks settled, newest first, with the grace left', async () => {
+    const supervisor = new Supervisor();
+    const events: string[] = [];
+    supervisor.spawn(async () => {
+      await sleep(20);
+      events.push('task done');
+    });
+    const graces: number[] = [];
+    supervisor.onShutdown(async ({ graceMs }) => {
+      graces.push(graceMs);
+      await sleep(5);
+      events.push('database closed');
+    });
+    supervisor.onShutdown(({ graceMs }) => {
+      graces.push(graceMs);
+      events.push('pool closed');
+    });
+    const removed = supervisor.onShutdown(() => events.push('removed hook ran'));
+    removed();
+    await supervisor.shutdown({ graceMs: 1_000 });
+    assert.deepEqual(events, ['task done', 'pool closed', 'database closed']);
+    assert.ok(
+      graces.every((ms) => ms > 0 && ms <= 1_000),
+      `grace left: ${graces}`,
+    );
+    assert.ok(graces[1]! <= graces[0]!, 'each hook gets what is left');
+    assert.throws(() => supervisor.onShutdown(() => {}), InvalidStateError);
+  });
+
+  test('onShutdown: a hook that throws is logged and the others run; cancellations reported count', async () => {
+    const logger = memoryLogger();
+    const supervisor = new Supervisor({ logger });
+    const slow = supervisor.spawn(() => sleep(10_000), { name: 'slow' });
+    let graceLeft = -1;
+    supervisor.onShutdown(({ graceMs }) => {
+      graceLeft = graceMs;
+      return { cancelled: 2, cancelledNames: ['hash', 'resize'] };
+    });
+    supervisor.onShutdown(() => {
+      throw new Error('cache already gone');
+    });
+    const result = await supervisor.shutdown({ graceMs: 20 });
+    await assert.rejects(slow, CancelledError);
+    assert.equal(graceLeft, 0, 'the tasks used up the grace period');
+    assert.deepEqual(result, { cancelled: 3, cancelledNames: ['slow', 'hash', 'resize'] });
+    assert.deepEqual(logger.errors, ['weft: a shutdown hook failed']);
+    assert.match(
+      logger.warnings.at(-1)!,
+      /shutdown hooks cancelled 2 job\(s\) still unfinished: hash, resize/,
+    );
+    const unbounded = new Supervisor();
+    let seen = 0;
+    unbounded.onShutdown(({ graceMs }) => {
+      seen = graceMs;
+    });
+    await unbounded.shutdown({ graceMs: Number.POSITIVE_INFINITY });
+    assert.equal(seen, Number.POSITIVE_INFINITY);
+    assert.throws(() => unbounded.onShutdown('close' as never), {
+      name: 'TypeError',
+      message: "Expected `hook` to be a function, got 'close'",
+    });
+  });
+
   test('recent() keeps the last historySize finished tasks, newest first, after the live ones', async () => {
     const supervisor = new Supervisor({ historySize: 2 });
     for (const name of ['a', 'b', 'c']) await supervisor.spawn(() => sleep(1), { name });

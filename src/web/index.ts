@@ -16,6 +16,8 @@ export { installShutdownHandlers, type ShutdownHandlerOptions } from './shutdown
 export {
   BacklogFullError,
   type Logger,
+  type ShutdownHook,
+  type ShutdownHookContext,
   type ShutdownOptions,
   type ShutdownResult,
   type SpawnOptions,

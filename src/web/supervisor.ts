@@ -114,6 +114,22 @@ export interface ShutdownResult {
   cancelledNames: string[];
 }
 
+/** What a {@link ShutdownHook} is given. */
+export interface ShutdownHookContext {
+  /**
+   * What is left of the shutdown's grace period, in milliseconds: 0 when
+   * the tasks used it up, `Infinity` when there is no limit.
+   */
+  graceMs: number;
+}
+
+/**
+ * Closes a resource at the end of {@link Supervisor.shutdown}. If it
+ * resolves with `{ cancelled, cancelledNames }` (as `WorkerPool.close()`
+ * does), those count in the shutdown's result.
+ */
+export type ShutdownHook = (context: ShutdownHookContext) => Awaitable<unknown>;
+
 /**
  * Thrown by {@link Supervisor.spawn} when the backlog already holds
  * `maxPending` tasks.
@@ -204,6 +220,8 @@ export class Supervisor {
   /** @internal */ _closed = false;
   /** @internal */ _idle: Array<() => void> = [];
   /** @internal */ _shutdown: Promise<ShutdownResult> | undefined = undefined;
+  /** @internal Resources to close after the tasks, in registration order. */
+  _hooks: ShutdownHook[] = [];
 
   constructor(options: SupervisorOptions = {}) {
     const error = firstError(
@@ -335,6 +353,40 @@ export class Supervisor {
     return this._shutdown;
   }
 
+  /**
+   * Close a resource when `shutdown()` has drained the tasks (or cancelled
+   * what was left): a worker pool, a database pool, a cache. Hooks run one
+   * at a time, the last registered first, each given what is left of the
+   * grace period; one that throws is logged and the others still run.
+   * Returns a function that removes the hook. Throws `InvalidStateError`
+   * once the supervisor is shut down.
+   *
+   * @example
+   * ```ts
+   * import { sleep } from 'weft';
+   * import { Supervisor } from 'weft/web';
+   *
+   * const supervisor = new Supervisor();
+   * supervisor.spawn(() => sleep(20));
+   * supervisor.onShutdown(({ graceMs }) => console.log(`closing the pool, ${graceMs > 0 ? 'grace left' : 'no grace left'}`)); // closing the pool, grace left
+   * await supervisor.shutdown({ graceMs: 1_000 });
+   * ```
+   */
+  onShutdown(hook: ShutdownHook): () => void {
+    const error = checkFunction('hook', hook);
+    if (error !== undefined) throw error;
+    if (this._closed) {
+      throw new InvalidStateError(`${this} is shut down: it cannot take a shutdown hook`, {
+        state: 'closed',
+      });
+    }
+    this._hooks.push(hook);
+    return () => {
+      const at = this._hooks.indexOf(hook);
+      if (at !== -1) this._hooks.splice(at, 1);
+    };
+  }
+
   /** `Supervisor<running=2 pending=0 completed=10 failed=1 cancelled=0>` */
   toString(): string {
     const s = this.stats();
@@ -420,6 +472,7 @@ export class Supervisor {
 
   /** @internal */
   async _drain(graceMs: number): Promise<ShutdownResult> {
+    const deadline = performance.now() + graceMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<void>((resolve) => {
       if (graceMs !== Number.POSITIVE_INFINITY) timer = setTimeout(resolve, graceMs);
@@ -435,6 +488,33 @@ export class Supervisor {
         `weft: shutdown cancelled ${left.length} task(s) still unfinished after ${graceMs} ms: ${cancelledNames.join(', ')}`,
       );
     }
-    return { cancelled: left.length, cancelledNames };
+    const closed = await this._runHooks(deadline);
+    return {
+      cancelled: left.length + closed.length,
+      cancelledNames: [...cancelledNames, ...closed],
+    };
+  }
+
+  /** @internal Run the shutdown hooks, newest first; the names of what they cancelled. */
+  async _runHooks(deadline: number): Promise<string[]> {
+    const cancelled: string[] = [];
+    for (const hook of this._hooks.splice(0).reverse()) {
+      try {
+        const result = await hook({ graceMs: Math.max(0, deadline - performance.now()) });
+        const report = result as Partial<ShutdownResult> | null | undefined;
+        if (typeof report?.cancelled === 'number' && report.cancelled > 0) {
+          const names = Array.isArray(report.cancelledNames) ? report.cancelledNames : [];
+          for (let i = 0; i < report.cancelled; i++) cancelled.push(String(names[i] ?? hook.name));
+        }
+      } catch (hookError) {
+        this._logger.error('weft: a shutdown hook failed', hookError);
+      }
+    }
+    if (cancelled.length > 0) {
+      this._logger.warn(
+        `weft: shutdown hooks cancelled ${cancelled.length} job(s) still unfinished: ${cancelled.join(', ')}`,
+      );
+    }
+    return cancelled;
   }
 }
