@@ -5,6 +5,7 @@
 
 import { CancelledError, createTask, currentTask, gather, sleep } from '../src/index.js';
 import type { BackgroundTasks, Supervisor } from '../src/web/index.js';
+import { hashRoutes } from './hash.js';
 import { renderTasksPage } from './tasks-page.js';
 
 /** What a demo route gets from the adapter. */
@@ -94,5 +95,7 @@ export function demoRoutes(supervisor: Supervisor): Record<string, DemoRoute> {
     '/tasks': () => ({ html: renderTasksPage(supervisor) }),
 
     '/tasks.json': () => ({ json: { stats: supervisor.stats(), tasks: supervisor.recent() } }),
+
+    ...hashRoutes(supervisor),
   };
 }

@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
 const self = basename(fileURLToPath(import.meta.url));
 const examples = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && f !== self)
+  .filter((f) => f.endsWith('.ts') && f !== self && !f.endsWith('.worker.ts')) // worker modules are loaded by examples
   .sort();
 
 let failed = 0;
