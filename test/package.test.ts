@@ -61,6 +61,28 @@ test('the package entry exports the public API from dist/', async () => {
   assert.equal(await weft.map([queue], (q) => q.get(), { concurrency: 1 }).then((r) => r[0]), 1);
 });
 
+test('weft/workers from dist/ runs a plain JavaScript worker module', async () => {
+  assert.ok(existsSync(`${dist}workers/entry.js`), 'the worker entry is built');
+  const specifier = 'weft/workers';
+  const workers = (await import(specifier)) as typeof import('../src/workers/index.js');
+  assert.deepEqual(Object.keys(workers).sort(), [
+    'WorkerError',
+    'WorkerPool',
+    'WorkerQueueFullError',
+    'move',
+    'workerPool',
+  ]);
+  const pool = workers.workerPool<{ double(n: number): number }>(
+    new URL('./fixtures/workers/plain.worker.mjs', import.meta.url),
+    { threads: 1 },
+  );
+  try {
+    assert.equal(await pool.run('double', 21), 42);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a user file type-checks against the built declarations, with skipLibCheck off', async () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const tsc = `${root}node_modules/typescript/bin/tsc`;

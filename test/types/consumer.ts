@@ -19,6 +19,7 @@ import {
   TaskGroup,
   timeout,
 } from 'weft';
+import { move, WorkerError, type WorkerPool, workerPool } from 'weft/workers';
 
 export async function main(): Promise<void> {
   const [a, b, c] = await gather(
@@ -55,4 +56,29 @@ export async function main(): Promise<void> {
     (e: unknown) => e instanceof CancelledError,
   );
   await run(async () => [held, item, lengths, index, ok, value]);
+
+  // weft/workers: names, arguments and results checked against the module.
+  const pool: WorkerPool<typeof import('./hash.worker.js')> = workerPool<
+    typeof import('./hash.worker.js')
+  >(new URL('./hash.worker.js', import.meta.url), { threads: 1, maxQueue: 8 });
+  const digest: string = await pool.run('sha256', move(new Uint8Array(8)));
+  const stretched: string = await pool.run('stretch', 'seed', 2); // a promise's value
+  const bytes: Uint8Array = await pool.run('pattern', 16);
+  // @ts-expect-error: not an exported function
+  await pool.run('VERSION');
+  // @ts-expect-error: the module has no such export
+  await pool.run('md5', new Uint8Array(1));
+  // @ts-expect-error: wrong argument type
+  await pool.run('sha256', 'text');
+  // @ts-expect-error: missing argument
+  await pool.run('stretch', 'seed');
+  // @ts-expect-error: the result is a string
+  const wrong: number = await pool.run('sha256', new Uint8Array(1));
+  const untyped: unknown = await workerPool(new URL('./hash.worker.js', import.meta.url)).run(
+    'x',
+    1,
+  );
+  const { cancelled }: { cancelled: number } = await pool.close({ graceMs: 1_000 });
+  await pool.run('sha256', new Uint8Array(1)).catch((e: unknown) => e instanceof WorkerError);
+  void [digest, stretched, bytes, wrong, untyped, cancelled];
 }
