@@ -1,6 +1,7 @@
 // weft/workers: real worker threads running test/fixtures/workers/jobs.worker.ts.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -322,7 +323,7 @@ describe('workerPool: close and shutdown', { timeout: 60_000 }, () => {
 });
 
 describe('workerPool: the event loop stays free', { timeout: 60_000 }, () => {
-  test('blocking work on the pool barely delays the loop; the same work on the main thread blocks it', async () => {
+  test('blocking work on the pool barely delays the loop; the same work on the main thread blocks it', async (t) => {
     const pool = jobsPool();
     await pool.run('spin', 1); // the thread is up and has loaded the module
     const WORK_MS = 400;
@@ -342,6 +343,7 @@ describe('workerPool: the event loop stays free', { timeout: 60_000 }, () => {
 
     const poolMs = onPool.max / 1e6;
     const mainMs = onMain.max / 1e6;
+    t.diagnostic(`max event-loop delay: ${poolMs} ms on the pool, ${mainMs} ms on the main thread`);
     assert.ok(mainMs >= WORK_MS / 2, `the main thread blocked the loop: ${mainMs} ms`);
     assert.ok(poolMs < mainMs / 2, `pool ${poolMs} ms vs main thread ${mainMs} ms`);
     assert.ok(poolMs < 250, `the loop kept turning while the pool worked: ${poolMs} ms`);
@@ -407,6 +409,41 @@ describe('weft/workers stays apart', () => {
     visit(join(root, 'src/index.ts'));
     visit(join(root, 'src/web/index.ts'));
     assert.ok(seen.size > 10, 'the walk followed the imports');
+  });
+});
+
+describe('the demo: /hash', { timeout: 60_000 }, () => {
+  test('hashes on a worker (or on the main thread), refuses bad input, and SIGTERM closes the pool', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', GRACE_MS: '5000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await eventually(() => /listening on (http:\/\/\S+)/.test(output), 15_000);
+      const base = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+      const expected = createHash('sha256')
+        .update(new Uint8Array(8 * 2 ** 20).fill(8))
+        .digest('hex');
+      const onWorker = (await (await fetch(`${base}/hash?mb=8`)).json()) as Record<string, unknown>;
+      assert.equal(onWorker.sha256, expected);
+      assert.equal(onWorker.on, 'worker');
+      assert.match(String(onWorker.pool), /^WorkerPool<hash threads=\d+ running=0 queued=0 open>$/);
+      const onMain = (await (await fetch(`${base}/hash?mb=8&on=main`)).json()) as {
+        sha256: string;
+      };
+      assert.equal(onMain.sha256, expected);
+      assert.equal((await fetch(`${base}/hash?mb=0`)).status, 400);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, output);
+      assert.doesNotMatch(output, /shutdown hook failed/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
 
