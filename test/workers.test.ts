@@ -285,6 +285,15 @@ describe('workerPool: close and shutdown', { timeout: 60_000 }, () => {
     assert.equal(pool.state, 'closed');
   });
 
+  test('an idle pool does not keep the process alive', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/workers/no-close.ts'],
+      { cwd: root },
+    );
+    assert.equal(stdout, '42\n');
+  });
+
   test('await using closes the pool', async () => {
     let seen: WorkerPool<Jobs> | undefined;
     {
