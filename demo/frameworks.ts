@@ -28,9 +28,10 @@ async function answer(
   path: string,
   backgroundTasks: BackgroundTasks,
   query: URLSearchParams,
+  remote: string | undefined,
 ) {
   const route = routes[path];
-  return route === undefined ? notFound(path) : await route({ backgroundTasks, query });
+  return route === undefined ? notFound(path) : await route({ backgroundTasks, query, remote });
 }
 
 function sendNode(res: ServerResponse, reply: DemoResponse): void {
@@ -52,7 +53,11 @@ async function mountNode(routes: Routes, supervisor: Supervisor): Promise<Mounte
     withBackgroundTasks(
       async (req, res, { backgroundTasks }) => {
         const url = new URL(req.url ?? '/', 'http://localhost');
-        sendNode(res, await answer(routes, url.pathname, backgroundTasks, url.searchParams));
+        const remote = req.socket.remoteAddress;
+        sendNode(
+          res,
+          await answer(routes, url.pathname, backgroundTasks, url.searchParams, remote),
+        );
       },
       { supervisor },
     ),
@@ -67,7 +72,11 @@ async function mountExpress(routes: Routes, supervisor: Supervisor): Promise<Mou
   app.use(backgroundTasks({ supervisor }));
   app.get('/{*path}', async (req, res) => {
     const url = new URL(req.originalUrl, 'http://localhost');
-    sendNode(res, await answer(routes, url.pathname, req.backgroundTasks, url.searchParams));
+    const remote = req.socket.remoteAddress;
+    sendNode(
+      res,
+      await answer(routes, url.pathname, req.backgroundTasks, url.searchParams, remote),
+    );
   });
   const server = createServer(app);
   return { server, listen: listenOn(server) };
@@ -80,7 +89,13 @@ async function mountFastify(routes: Routes, supervisor: Supervisor): Promise<Mou
   await app.register(weftPlugin, { supervisor });
   app.get('/*', async (request, reply) => {
     const url = new URL(request.url, 'http://localhost');
-    const result = await answer(routes, url.pathname, request.backgroundTasks, url.searchParams);
+    const result = await answer(
+      routes,
+      url.pathname,
+      request.backgroundTasks,
+      url.searchParams,
+      request.socket.remoteAddress,
+    );
     reply.code(result.status ?? 200);
     if (result.html !== undefined) return reply.type('text/html; charset=utf-8').send(result.html);
     return reply.send(result.json);
@@ -102,7 +117,15 @@ async function mountHono(routes: Routes, supervisor: Supervisor): Promise<Mounte
   app.use(backgroundTasks({ supervisor }));
   app.get('*', async (c) => {
     const url = new URL(c.req.url);
-    const result = await answer(routes, url.pathname, c.get('backgroundTasks'), url.searchParams);
+    // @hono/node-server passes the Node request as `env.incoming`.
+    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } }).incoming;
+    const result = await answer(
+      routes,
+      url.pathname,
+      c.get('backgroundTasks'),
+      url.searchParams,
+      incoming?.socket?.remoteAddress,
+    );
     const status = (result.status ?? 200) as 200;
     return result.html !== undefined ? c.html(result.html, status) : c.json(result.json, status);
   });

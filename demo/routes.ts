@@ -3,7 +3,7 @@
  * weft adapter (see ./frameworks.ts).
  */
 
-import { CancelledError, createTask, currentTask, gather, sleep } from '../src/index.js';
+import { CancelledError, createTask, currentTask, gather, sleep, snapshot } from '../src/index.js';
 import type { BackgroundTasks, Supervisor } from '../src/web/index.js';
 import { hashRoutes } from './hash.js';
 import { renderTasksPage } from './tasks-page.js';
@@ -12,6 +12,13 @@ import { renderTasksPage } from './tasks-page.js';
 export interface DemoRequest {
   backgroundTasks: BackgroundTasks;
   query: URLSearchParams;
+  /** The client's address (`socket.remoteAddress`). */
+  remote: string | undefined;
+}
+
+/** Loopback clients only: the debug view shows task names and stacks. */
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
 /** What a demo route answers. */
@@ -95,6 +102,12 @@ export function demoRoutes(supervisor: Supervisor): Record<string, DemoRoute> {
     '/tasks': () => ({ html: renderTasksPage(supervisor) }),
 
     '/tasks.json': () => ({ json: { stats: supervisor.stats(), tasks: supervisor.recent() } }),
+
+    // What `weft ps` shows, from inside: every pending task and what it waits on.
+    '/debug/tasks': ({ remote }) =>
+      isLoopback(remote)
+        ? { json: snapshot() }
+        : { status: 403, json: { error: '/debug/tasks answers loopback clients only' } },
 
     ...hashRoutes(supervisor),
   };

@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Snapshot } from '../src/index.js';
 import { abandon, eventually } from './web-helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +46,25 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 describe('demo', { timeout: 90_000 }, () => {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
+  test('/debug/tasks answers loopback clients only', {
+    skip: external === undefined && 'no non-loopback address',
+  }, async () => {
+    const demo = await startDemo({ HOST: '0.0.0.0' });
+    try {
+      const port = new URL(demo.base).port;
+      assert.equal((await fetch(`http://127.0.0.1:${port}/debug/tasks`)).status, 200);
+      const res = await fetch(`http://${external}:${port}/debug/tasks`);
+      assert.equal(res.status, 403);
+      assert.deepEqual(await res.json(), { error: '/debug/tasks answers loopback clients only' });
+    } finally {
+      demo.child.kill('SIGKILL');
+      await demo.exited;
+    }
+  });
+
   for (const framework of FRAMEWORKS) {
     test(`${framework}: the routes answer, and background work happens after the response`, async () => {
       const demo = await startDemo({ WEFT_DEMO_FRAMEWORK: framework });
@@ -79,6 +100,19 @@ describe('demo', { timeout: 90_000 }, () => {
           tasks.tasks.some((t) => t.name === 'background: GET /' && t.state === 'completed'),
         );
         assert.equal((await fetch(`${demo.base}/nope`)).status, 404);
+        // /debug/tasks: what weft ps shows, from inside the process.
+        await (await fetch(`${demo.base}/report?ms=5000`)).text();
+        let report: Snapshot['tasks'][number] | undefined;
+        for (let i = 0; i < 200 && report?.waitingOn[0]?.kind !== 'sleep'; i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 10));
+          const snap = (await getJson(`${demo.base}/debug/tasks`)) as Snapshot;
+          report = snap.tasks.find((t) => t.name.startsWith('background: GET /report'));
+        }
+        assert.equal(report?.state, 'waiting');
+        assert.equal(report?.waitingOn[0]?.kind, 'sleep');
+        const snap = (await getJson(`${demo.base}/debug/tasks`)) as Snapshot;
+        assert.equal(snap.pid, demo.child.pid);
+        assert.ok(snap.tasks.some((t) => t.name === 'GET /debug/tasks' && t.state === 'running'));
       } finally {
         demo.child.kill('SIGKILL');
         await demo.exited;
