@@ -197,6 +197,15 @@ function endPeriod(): void {
   }
 }
 
+/**
+ * @internal A debug-mode task starts its function: it names the period if
+ * no task did yet (tasks start inside weft's own start-up microtask, which
+ * runs outside any task).
+ */
+export function noteTaskStart(task: TaskLike): void {
+  if (periodStart >= 0) periodTask ??= task;
+}
+
 /** @internal Start reporting blocked periods to `session`. */
 export function watchLoop(session: DebugSession): void {
   if (sessions.size === 0) hook.enable();

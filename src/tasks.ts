@@ -9,7 +9,7 @@
  */
 
 import { inspect } from 'node:util';
-import { envSession } from './debug.js';
+import { envSession, noteTaskStart } from './debug.js';
 import { asCancellation, CancelledError, InvalidStateError } from './exceptions.js';
 import { type ErrorRecord, type RunContext, retrieve, track } from './internal/report.js';
 import {
@@ -142,6 +142,8 @@ function startTask(task: Task<unknown>): void {
     task._settle(State.Cancelled, pending);
     return;
   }
+  // Only debug-mode tasks have a creation stack: a cheap test for the mode.
+  if (task._creationStack !== undefined) noteTaskStart(task);
   storage.run(task, runBody, task);
 }
 
