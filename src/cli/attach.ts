@@ -124,7 +124,7 @@ async function openInspector(
   try {
     process.kill(pid, 'SIGUSR1');
   } catch (err) {
-    throw errorFor(pid, err, 'signal the process');
+    throw errorFor(pid, err, `signal PID ${pid}`);
   }
   const known = new Set(before.map((s) => s.inode));
   const rejected = new Set<string>();

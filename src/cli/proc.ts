@@ -20,8 +20,20 @@ export interface ListeningSocket {
   host: string;
 }
 
-/** Map a failed system call to the command's error for that PID. */
-export function errorFor(pid: number, err: unknown, what: string): CliError {
+/**
+ * Map a failed system call on process `pid` to the command's error:
+ * `ESRCH`/`ENOENT` mean the process is gone, `EPERM`/`EACCES` that it
+ * belongs to another user. `action` says what failed (`signal PID 42`).
+ *
+ * @example
+ * ```ts
+ * import { errorFor } from '../../src/cli/proc.js';
+ *
+ * const denied = Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+ * console.log(errorFor(42, denied, 'signal PID 42').code); // PERMISSION
+ * ```
+ */
+export function errorFor(pid: number, err: unknown, action: string): CliError {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'ESRCH' || code === 'ENOENT') {
     return new CliError('NO_PROCESS', `No process with PID ${pid}`, { pid, cause: err });
@@ -29,19 +41,19 @@ export function errorFor(pid: number, err: unknown, what: string): CliError {
   if (code === 'EPERM' || code === 'EACCES') {
     return new CliError(
       'PERMISSION',
-      `Permission denied to ${what} of PID ${pid}: run weft as the same user as the process (or as root)`,
+      `Permission denied: cannot ${action} (run weft as the user that runs PID ${pid}, or as root)`,
       { pid, cause: err },
     );
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new CliError('ATTACH', `Cannot ${what} of PID ${pid}: ${message}`, { pid, cause: err });
+  return new CliError('ATTACH', `Cannot ${action}: ${message}`, { pid, cause: err });
 }
 
-function read(pid: number, file: string, what: string): string {
+function read(pid: number, file: string): string {
   try {
     return readFileSync(`/proc/${pid}/${file}`, 'latin1');
   } catch (err) {
-    throw errorFor(pid, err, what);
+    throw errorFor(pid, err, `read /proc/${pid}/${file}`);
   }
 }
 
@@ -49,14 +61,24 @@ function read(pid: number, file: string, what: string): string {
  * Check that `pid` names a live Node process that handles `SIGUSR1`, so
  * that the signal opens its inspector instead of killing it. Returns the
  * path of its executable.
+ *
+ * @throws {CliError} `NO_PROCESS`, `NOT_NODE`, `PERMISSION`, or `ATTACH` when `SIGUSR1` is not handled.
+ *
+ * @example
+ * ```ts
+ * import { basename } from 'node:path';
+ * import { checkNodeProcess } from '../../src/cli/proc.js';
+ *
+ * console.log(basename(checkNodeProcess(process.pid)).startsWith('node')); // true
+ * ```
  */
 export function checkNodeProcess(pid: number): string {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    throw errorFor(pid, err, 'signal the process');
+    throw errorFor(pid, err, `signal PID ${pid}`);
   }
-  const status = read(pid, 'status', 'read the status');
+  const status = read(pid, 'status');
   if (/^State:\s+Z/m.test(status)) {
     throw new CliError('NO_PROCESS', `PID ${pid} has exited (it is a zombie)`, { pid });
   }
@@ -70,7 +92,7 @@ export function checkNodeProcess(pid: number): string {
         cause: err,
       });
     }
-    throw errorFor(pid, err, 'read the executable');
+    throw errorFor(pid, err, `read /proc/${pid}/exe`);
   }
   if (!/^node/i.test(basename(exe))) {
     throw new CliError('NOT_NODE', `PID ${pid} is not a Node process (its executable is ${exe})`, {
@@ -90,16 +112,26 @@ export function checkNodeProcess(pid: number): string {
   return exe;
 }
 
-/** The process's arguments and its `NODE_OPTIONS`, as Node sees them. */
+/**
+ * The process's arguments (from `/proc/PID/cmdline`) and its `NODE_OPTIONS`
+ * (from `/proc/PID/environ`).
+ *
+ * @example
+ * ```ts
+ * import { commandLine } from '../../src/cli/proc.js';
+ *
+ * console.log(commandLine(process.pid).argv.length > 1); // true
+ * ```
+ */
 export function commandLine(pid: number): { argv: string[]; nodeOptions: string } {
-  const argv = read(pid, 'cmdline', 'read the command line').split('\0');
+  const argv = read(pid, 'cmdline').split('\0');
   if (argv.at(-1) === '') argv.pop();
   let nodeOptions = '';
   try {
     const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
     nodeOptions = environ.find((v) => v.startsWith('NODE_OPTIONS='))?.slice(13) ?? '';
   } catch (err) {
-    throw errorFor(pid, err, 'read the environment');
+    throw errorFor(pid, err, `read /proc/${pid}/environ`);
   }
   return { argv, nodeOptions };
 }
@@ -110,6 +142,14 @@ export function commandLine(pid: number): { argv: string[]; nodeOptions: string 
  * `=[host:]port`), and on which port (`null` when the flag names none:
  * `--inspect-port`'s value, else 9229). `--inspect-port` alone only sets
  * the port for a later `SIGUSR1`, so it does not count.
+ *
+ * @example
+ * ```ts
+ * import { inspectFlag } from '../../src/cli/proc.js';
+ *
+ * console.log(inspectFlag(['node', '--inspect=9230', 'app.js'], '')); // { port: 9230 }
+ * console.log(inspectFlag(['node', '--inspect-port=0', 'app.js'], '')); // null
+ * ```
  */
 export function inspectFlag(argv: readonly string[], nodeOptions: string): { port: number } | null {
   const args = [...nodeOptions.split(/\s+/).filter(Boolean), ...argv.slice(1)];
@@ -142,7 +182,7 @@ function socketInodes(pid: number): Set<string> {
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch (err) {
-    throw errorFor(pid, err, 'list the open files');
+    throw errorFor(pid, err, `list /proc/${pid}/fd`);
   }
   for (const fd of fds) {
     try {
@@ -178,6 +218,18 @@ function hostOf(hex: string): string {
  * The TCP sockets the process listens on, read from its own network
  * namespace's `/proc/PID/net/tcp` and `tcp6`, matched by inode against its
  * open files.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:net';
+ * import { listeningSockets } from '../../src/cli/proc.js';
+ *
+ * const server = createServer().listen(0, '127.0.0.1');
+ * await new Promise((resolve) => server.once('listening', resolve));
+ * const [socket] = listeningSockets(process.pid);
+ * console.log(socket.host, socket.port === server.address().port); // 127.0.0.1 true
+ * server.close();
+ * ```
  */
 export function listeningSockets(pid: number): ListeningSocket[] {
   const inodes = socketInodes(pid);
@@ -188,7 +240,7 @@ export function listeningSockets(pid: number): ListeningSocket[] {
       text = readFileSync(`/proc/${pid}/net/${table}`, 'latin1');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && table === 'tcp6') continue;
-      throw errorFor(pid, err, 'read the network table');
+      throw errorFor(pid, err, `read /proc/${pid}/net/${table}`);
     }
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
