@@ -8,15 +8,14 @@
 
 export { WorkerError, WorkerQueueFullError } from './errors.js';
 export { type Movable, move } from './move.js';
-export {
-  WorkerPool,
-  type WorkerPoolCloseOptions,
-  type WorkerPoolCloseResult,
-  type WorkerPoolLogger,
-  type WorkerPoolOptions,
-  type WorkerPoolState,
-  workerPool,
-} from './pool.js';
+export type {
+  WorkerPoolCloseOptions,
+  WorkerPoolCloseResult,
+  WorkerPoolLogger,
+  WorkerPoolOptions,
+  WorkerPoolState,
+} from './options.js';
+export { WorkerPool, workerPool } from './pool.js';
 export type {
   UntypedWorkerModule,
   WorkerFunctionArgs,

@@ -12,20 +12,12 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { basename, isAbsolute } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { CancelledError, InvalidStateError } from '../exceptions.js';
-import {
-  addWaiter,
-  currentScope,
-  removeWaiter,
-  type Scope,
-  takePending,
-  type Waiter,
-} from '../internal/scope.js';
+import { addWaiter, currentScope, removeWaiter, takePending } from '../internal/scope.js';
 import {
   checkDuration,
   checkInteger,
@@ -34,10 +26,20 @@ import {
   firstError,
   show,
 } from '../internal/validate.js';
-import type { WaitTarget } from '../snapshot-types.js';
 import type { JobMessage, JobOutcome } from './entry.js';
 import { deserializeError, WorkerQueueFullError, workerError } from './errors.js';
+import { DONE, Job, QUEUED, RUNNING, STOPPING, waitForExit } from './job.js';
 import { transfersOf } from './move.js';
+import {
+  checkLogger,
+  checkMaxQueue,
+  moduleUrl,
+  type WorkerPoolCloseOptions,
+  type WorkerPoolCloseResult,
+  type WorkerPoolLogger,
+  type WorkerPoolOptions,
+  type WorkerPoolState,
+} from './options.js';
 import type {
   UntypedWorkerModule,
   WorkerFunctionArgs,
@@ -45,120 +47,7 @@ import type {
   WorkerFunctionResult,
 } from './types.js';
 
-/** Where a pool reports a worker failure no job was waiting for. */
-export interface WorkerPoolLogger {
-  error(message: string, ...details: unknown[]): void;
-}
-
-/** Options of {@link workerPool}. */
-export interface WorkerPoolOptions {
-  /**
-   * How many worker threads run jobs, one job each at a time. Threads
-   * start with the pool and are replaced when one dies or is terminated.
-   * @default `os.availableParallelism() - 1`, at least 1 (the event loop keeps a core)
-   */
-  threads?: number;
-  /**
-   * How many jobs may wait for a thread. Beyond it `run()` rejects with
-   * {@link WorkerQueueFullError} at once; `Infinity` for no bound.
-   * @default 16 × `threads`
-   */
-  maxQueue?: number;
-  /**
-   * Name for `toString()`, errors and `weft ps`.
-   * @default the module's file name
-   */
-  name?: string;
-  /**
-   * Where a worker that fails while no job runs on it (a timer that throws
-   * after its job returned) is reported.
-   * @default console
-   */
-  logger?: WorkerPoolLogger;
-}
-
-/** Options of {@link WorkerPool.close}. */
-export interface WorkerPoolCloseOptions {
-  /**
-   * How long running and queued jobs may take to finish, in milliseconds;
-   * then the rest is cancelled (their threads terminated).
-   * @default Infinity
-   */
-  graceMs?: number;
-}
-
-/** What {@link WorkerPool.close} did. */
-export interface WorkerPoolCloseResult {
-  /** Jobs still unfinished when the grace period ran out, cancelled. */
-  cancelled: number;
-  /** The functions those jobs were running (or waiting to run). */
-  cancelledNames: string[];
-}
-
-/** The pool's life: taking jobs, draining after `close()`, or done. */
-export type WorkerPoolState = 'open' | 'closing' | 'closed';
-
-const QUEUED = 0;
-const RUNNING = 1;
-const STOPPING = 2;
-const DONE = 3;
-const STATE_NAMES = ['queued', 'running', 'stopping', 'done'] as const;
-
-/** One `run()` call: a scope waiter while it is queued or running. */
-class Job implements Waiter {
-  state = QUEUED;
-  controller: AbortController | undefined = undefined;
-  readonly promise: Promise<unknown>;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
-
-  constructor(
-    readonly pool: WorkerPool<unknown>,
-    readonly scope: Scope | undefined,
-    readonly name: string,
-    public args: unknown[],
-    /** Frames of the `run()` call, for the stack of a failure. */
-    readonly site: { stack?: string },
-  ) {
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  cancel(error: CancelledError): boolean {
-    return this.pool._cancel(this, error);
-  }
-
-  describe(): WaitTarget {
-    return { kind: 'worker', detail: `${this.name}() ${STATE_NAMES[this.state]} on ${this.pool}` };
-  }
-}
-
 const NO_ARGS: unknown[] = [];
-
-function moduleUrl(file: unknown): string | undefined {
-  if (file instanceof URL) return file.protocol === 'file:' ? file.href : undefined;
-  if (typeof file !== 'string') return undefined;
-  if (file.startsWith('file:')) return URL.canParse(file) ? new URL(file).href : undefined;
-  return isAbsolute(file) ? pathToFileURL(file).href : undefined;
-}
-
-function checkMaxQueue(value: unknown): Error | undefined {
-  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
-  const message = `Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${show(value)}`;
-  if (typeof value !== 'number') return new TypeError(message);
-  return Number.isInteger(value) && value >= 0 ? undefined : new RangeError(message);
-}
-
-function checkLogger(value: unknown): Error | undefined {
-  if (value === undefined) return undefined;
-  return value !== null &&
-    typeof value === 'object' &&
-    typeof (value as WorkerPoolLogger).error === 'function'
-    ? undefined
-    : new TypeError(`Expected \`logger\` to have an error() method, got ${show(value)}`);
-}
 
 /** The weft module each thread runs: the sources under tsx, the build otherwise. */
 function entryFile(): string {
@@ -168,8 +57,25 @@ function entryFile(): string {
 
 /**
  * A pool of worker threads that run the exported functions of one module.
- * Made by {@link workerPool} (or `new WorkerPool(file, options)`); see
- * there for an example.
+ * Made by {@link workerPool} or `new WorkerPool(file, options)`, the same.
+ * `toString()` and the getters show its threads, running and queued jobs
+ * and state.
+ *
+ * @example
+ * ```ts
+ * import { WorkerPool } from 'weft/workers';
+ *
+ * const pool = new WorkerPool<typeof import('./hash.worker.js')>(
+ *   new URL('./hash.worker.js', import.meta.url),
+ *   { threads: 1, name: 'hasher' },
+ * );
+ * const job = pool.run('stretch', 'seed', 1e9);
+ * console.log(`${pool}`); // WorkerPool<hasher threads=1 running=1 queued=0 open>
+ * const closing = pool.close({ graceMs: 0 });
+ * console.log(pool.state); // closing
+ * await job.catch((err) => console.log(err.name)); // CancelledError
+ * console.log(await closing); // { cancelled: 1, cancelledNames: [ 'stretch' ] }
+ * ```
  */
 export class WorkerPool<M = UntypedWorkerModule> {
   /** @internal */ readonly _url: string;
@@ -301,7 +207,7 @@ export class WorkerPool<M = UntypedWorkerModule> {
     }
     const site: { stack?: string } = {};
     Error.captureStackTrace(site, this.run);
-    const job = new Job(this as WorkerPool<unknown>, scope, name, args, site);
+    const job = new Job(this, scope, name, args, site);
     if (scope !== undefined) addWaiter(scope, job);
     if (busy) this._queue.add(job);
     else this._start(job);
@@ -472,15 +378,6 @@ export class WorkerPool<M = UntypedWorkerModule> {
     await this._piscina.destroy();
     this._state = 'closed';
     return { cancelled: left.length, cancelledNames: left.map((job) => job.name) };
-  }
-}
-
-function waitForExit(workers: Worker[], done: () => void): void {
-  let left = workers.length;
-  for (const worker of workers) {
-    worker.once('exit', () => {
-      if (--left === 0) done();
-    });
   }
 }
 
