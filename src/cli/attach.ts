@@ -94,16 +94,21 @@ async function isInspector(socket: ListeningSocket, timeoutMs: number): Promise<
   }
 }
 
+/**
+ * The inspector among a process's listening sockets: the one on
+ * `preferredPort` if it is one, else the first of the others that answers
+ * as an inspector.
+ */
 async function findInspector(
   sockets: readonly ListeningSocket[],
   timeoutMs: number,
   preferredPort?: number,
 ): Promise<ListeningSocket | undefined> {
-  const ordered = [...sockets].sort(
-    (a, b) => Number(b.port === preferredPort) - Number(a.port === preferredPort),
-  );
-  const found = await Promise.all(ordered.map((s) => isInspector(s, timeoutMs)));
-  return ordered[found.indexOf(true)];
+  const preferred = sockets.filter((s) => s.port === preferredPort);
+  for (const socket of preferred) if (await isInspector(socket, timeoutMs)) return socket;
+  const others = sockets.filter((s) => s.port !== preferredPort);
+  const found = await Promise.all(others.map((s) => isInspector(s, timeoutMs)));
+  return others[found.indexOf(true)];
 }
 
 function alive(pid: number): boolean {

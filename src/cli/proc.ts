@@ -39,11 +39,14 @@ export function errorFor(pid: number, err: unknown, action: string): CliError {
     return new CliError('NO_PROCESS', `No process with PID ${pid}`, { pid, cause: err });
   }
   if (code === 'EPERM' || code === 'EACCES') {
-    return new CliError(
-      'PERMISSION',
-      `Permission denied: cannot ${action} (run weft as the user that runs PID ${pid}, or as root)`,
-      { pid, cause: err },
-    );
+    const hint =
+      process.getuid?.() === 0
+        ? 'even as root: the process may be in another user namespace or container'
+        : `run weft as the user that runs PID ${pid}, or as root`;
+    return new CliError('PERMISSION', `Permission denied: cannot ${action} (${hint})`, {
+      pid,
+      cause: err,
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new CliError('ATTACH', `Cannot ${action}: ${message}`, { pid, cause: err });
