@@ -679,7 +679,10 @@ function weft(args: string[], options: { uid?: number; entry?: string[] } = {}):
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => {
+    child.on('error', (err) => resolve({ code: null, stdout, stderr: `${stderr}${err}` }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** The port of the inspector the target last announced on its stderr. */
@@ -997,6 +1000,10 @@ describe('weft ps / pstree against a live process', { timeout: 180_000 }, () => 
 
   test('permission denied: another user cannot attach', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to run the command as another user');
+    // CI's Node 24 lives in a private temporary directory: another user may not reach it.
+    const probe = await weft(['--version'], { uid: 65534 });
+    if (probe.code !== 0)
+      return t.skip(`user nobody cannot run this Node or weft: ${probe.stderr}`);
     const target = await startTarget();
     try {
       const run = await weft(['ps', String(target.pid)], { uid: 65534 });
