@@ -64,7 +64,7 @@ interface TaskLike {
   _creationStack: string | undefined;
 }
 
-/** @internal The settings of one debug-mode `run()` (or of `WEFT_DEBUG=1`). */
+/** The settings of one debug-mode `run()` (or of `WEFT_DEBUG=1`); not exported from the package. */
 export class DebugSession {
   readonly slowCallbackMs: number;
   readonly logger: ((report: DebugReport) => void) | undefined;

@@ -20,7 +20,6 @@ import { CancelledError } from './exceptions.js';
 import { RunContext, type UnretrievedErrorHandler } from './internal/report.js';
 import {
   checkFunction,
-  checkOptionalBoolean,
   checkOptionalString,
   checkOptions,
   firstError,

@@ -49,6 +49,7 @@ test('the package entry exports the public API from dist/', async () => {
     'runMain',
     'shield',
     'sleep',
+    'snapshot',
     'timeout',
     'timeoutAt',
     'wait',

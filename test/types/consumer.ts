@@ -7,6 +7,7 @@ import {
   CancelledError,
   Condition,
   createTask,
+  type DebugReport,
   Event,
   gather,
   Lock,
@@ -15,9 +16,13 @@ import {
   Queue,
   run,
   Semaphore,
+  type Snapshot,
   sleep,
+  snapshot,
   TaskGroup,
+  type TaskSnapshot,
   timeout,
+  type WaitTarget,
 } from 'weft';
 import { move, WorkerError, type WorkerPool, workerPool } from 'weft/workers';
 
@@ -82,3 +87,19 @@ export async function main(): Promise<void> {
   await pool.run('sha256', new Uint8Array(1)).catch((e: unknown) => e instanceof WorkerError);
   void [digest, stretched, bytes, wrong, untyped, cancelled];
 }
+
+// Debugging: debug options, reports and snapshots are typed.
+await run(async () => {}, {
+  debug: { slowCallbackMs: 50, logger: (report: DebugReport) => void report.durationMs },
+});
+// @ts-expect-error slowCallbackMs is a number
+await run(async () => {}, { debug: { slowCallbackMs: '50' } });
+const taken: Snapshot = snapshot();
+const first: TaskSnapshot | undefined = taken.tasks[0];
+const wait: WaitTarget | undefined = first?.waitingOn[0];
+if (wait?.kind === 'sleep') void (wait.until - taken.takenAt);
+if (wait?.kind === 'queue') void wait.op;
+new Lock({ name: 'db' });
+new Queue<number>(10, { name: 'jobs' });
+// @ts-expect-error a name is a string
+new Semaphore(1, { name: 1 });
