@@ -15,6 +15,8 @@
  *   GET /fail        queues a background job that fails: reported, never silent
  *   GET /tasks       HTML page of recent background tasks, refreshing itself
  *   GET /tasks.json  the same as JSON
+ *   GET /hash        hashes ?mb= megabytes on a worker thread (&on=main: on the event loop, blocking it)
+ *   GET /debug/tasks snapshot(): every pending task and what it waits on (loopback clients only)
  *
  * Ctrl-C (or SIGTERM) stops accepting connections, lets requests in flight
  * finish, drains background work within GRACE_MS, then exits 0 (or 1 if
