@@ -998,6 +998,31 @@ describe('weft ps / pstree against a live process', { timeout: 180_000 }, () => 
     assert.match(bad.stderr, /^weft: Expected `PID` to be a positive integer, got 'twelve'/);
   });
 
+  test('a stopped process is not signalled (it would open its inspector once resumed)', async () => {
+    const stopped = track(
+      spawn(process.execPath, ['--inspect-port=0', '-e', 'setInterval(() => {}, 1000)'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
+    let stoppedErr = '';
+    stopped.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stoppedErr += d;
+    });
+    try {
+      while (!handlesSigusr1(stopped.pid!)) await new Promise((r) => setTimeout(r, 20));
+      stopped.kill('SIGSTOP');
+      const run = await weft(['ps', String(stopped.pid)]);
+      assert.equal(run.code, EXIT_CODES.ATTACH);
+      assert.match(run.stderr, /is stopped \(state T.*kill -CONT/);
+      stopped.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(stopped.exitCode, null);
+      assert.doesNotMatch(stoppedErr, /Debugger listening/);
+    } finally {
+      stopped.kill('SIGKILL');
+    }
+  });
+
   test('permission denied: another user cannot attach', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to run the command as another user');
     // CI's Node 24 lives in a private temporary directory: another user may not reach it.

@@ -85,6 +85,16 @@ export function checkNodeProcess(pid: number): string {
   if (/^State:\s+Z/m.test(status)) {
     throw new CliError('NO_PROCESS', `PID ${pid} has exited (it is a zombie)`, { pid });
   }
+  const stopped = /^State:\s+([Tt])/m.exec(status);
+  if (stopped) {
+    // A stopped process would open its inspector only once resumed, after weft gave up.
+    throw new CliError(
+      'ATTACH',
+      `PID ${pid} is stopped (state ${stopped[1]}: SIGSTOP, Ctrl-Z or a tracer); resume it ` +
+        `(kill -CONT ${pid}) and try again`,
+      { pid },
+    );
+  }
   let exe: string;
   try {
     exe = readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
