@@ -10,18 +10,13 @@ import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseCommand } from '../src/cli/args.js';
+import { findCycles, formatCycles } from '../src/cli/cycles.js';
 import { describeWait, formatDuration, oneLine } from '../src/cli/describe.js';
 import { CliError, EXIT_CODES } from '../src/cli/errors.js';
 import { main } from '../src/cli/main.js';
 import { errorFor, inspectFlag } from '../src/cli/proc.js';
 import { formatPs } from '../src/cli/ps.js';
-import {
-  buildTree,
-  findCycles,
-  formatCycles,
-  formatTree,
-  type TreeNode,
-} from '../src/cli/pstree.js';
+import { buildTree, formatTree, type TreeNode } from '../src/cli/pstree.js';
 import { snapshotProblem } from '../src/cli/read-snapshot.js';
 import { WebSocketClient, WebSocketError } from '../src/cli/websocket.js';
 import type { Snapshot, TaskSnapshot, WaitTarget } from '../src/snapshot-types.js';

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { request } from 'node:http';
+import { getJson, InspectorSession } from './cdp.js';
 import { CliError } from './errors.js';
 import {
   checkNodeProcess,
@@ -25,7 +25,6 @@ import {
   type ListeningSocket,
   listeningSockets,
 } from './proc.js';
-import { WebSocketClient } from './websocket.js';
 
 /** Options for {@link evaluateInProcess}. */
 export interface AttachOptions {
@@ -59,28 +58,6 @@ const CLOSE_INSPECTOR = `(() => {
 })()`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** GET a JSON document from the inspector's HTTP endpoint. */
-function getJson(host: string, port: number, path: string, timeoutMs: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        try {
-          if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (err) {
-          reject(err);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Whether a listening socket is a Node inspector (its `/json/version` says so). */
 async function isInspector(socket: ListeningSocket, timeoutMs: number): Promise<boolean> {
@@ -157,79 +134,6 @@ async function openInspector(
   );
 }
 
-type Pending = { resolve: (message: CdpMessage) => void; reject: (err: Error) => void };
-type CdpMessage = {
-  id?: number;
-  result?: { result?: { value?: unknown }; exceptionDetails?: CdpException };
-  error?: { message?: string };
-};
-type CdpException = { text?: string; exception?: { description?: string } };
-
-/** One WebSocket session: send commands, await their answers by id. */
-async function session(url: string, pid: number, timeoutMs: number) {
-  const pending = new Map<number, Pending>();
-  let nextId = 0;
-  const fail = (err: Error) => {
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  let ws: WebSocketClient;
-  try {
-    ws = await WebSocketClient.connect(url, {
-      timeoutMs,
-      onMessage(text) {
-        let message: CdpMessage;
-        try {
-          message = JSON.parse(text) as CdpMessage;
-        } catch {
-          return;
-        }
-        const waiter = message.id === undefined ? undefined : pending.get(message.id);
-        if (waiter === undefined) return;
-        pending.delete(message.id!);
-        waiter.resolve(message);
-      },
-      onClose(error) {
-        fail(error ?? new Error('the inspector closed the connection'));
-      },
-    });
-  } catch (err) {
-    throw new CliError('ATTACH', `Cannot open an inspector session in PID ${pid}: ${err}`, {
-      pid,
-      cause: err,
-    });
-  }
-  const send = (method: string, params: object): Promise<CdpMessage> =>
-    new Promise((resolve, reject) => {
-      const id = ++nextId;
-      pending.set(id, { resolve, reject });
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  return { send, close: () => ws.close(timeoutMs) };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string, pid: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CliError('ATTACH', message, { pid })), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function evaluationValue(message: CdpMessage, pid: number): unknown {
-  if (message.error !== undefined) {
-    throw new CliError('ATTACH', `The inspector of PID ${pid} refused: ${message.error.message}`, {
-      pid,
-    });
-  }
-  const details = message.result?.exceptionDetails;
-  if (details !== undefined) {
-    const description = details.exception?.description ?? details.text ?? 'an exception';
-    throw new CliError('ATTACH', `The evaluation in PID ${pid} threw: ${description}`, { pid });
-  }
-  return message.result?.result?.value;
-}
-
 /**
  * Evaluate `expression` in the main thread of Node process `pid` and return
  * its value, leaving the inspector as it found it: closed again if weft
@@ -299,25 +203,18 @@ async function evaluateOn(
       cause: err,
     });
   }
-  const { send, close } = await session(url, pid, timeoutMs);
+  const session = await InspectorSession.open(url, pid, timeoutMs);
   try {
-    const evaluation = send('Runtime.evaluate', { expression, returnByValue: true, silent: true });
+    const evaluation = session.evaluate(expression);
     // Sent at once so that it is queued even if the target's main thread is busy.
+    // Its failure shows as the port still open, checked below.
     const closing = opened
-      ? send('Runtime.evaluate', { expression: CLOSE_INSPECTOR, includeCommandLineAPI: true })
+      ? session.evaluate(CLOSE_INSPECTOR, { includeCommandLineAPI: true }).catch(() => undefined)
       : undefined;
-    const answer = await withTimeout(
-      evaluation,
-      timeoutMs,
-      `PID ${pid} did not answer within ${timeoutMs} ms (is its main thread blocked?)`,
-      pid,
-    );
-    result.value = evaluationValue(answer, pid);
-    if (closing !== undefined) {
-      await withTimeout(closing, timeoutMs, 'no answer', pid).catch(() => undefined);
-    }
+    result.value = await evaluation;
+    await closing;
   } finally {
-    await close();
+    await session.close();
     if (opened) result.closed = await waitClosed(pid, inode, timeoutMs);
   }
 }

@@ -7,9 +7,10 @@
 
 import { readFileSync } from 'node:fs';
 import { HELP, parseCommand } from './args.js';
+import { formatCycles } from './cycles.js';
 import { CliError, EXIT_CODES } from './errors.js';
 import { formatPs } from './ps.js';
-import { buildTree, formatCycles, formatTree } from './pstree.js';
+import { buildTree, formatTree } from './pstree.js';
 import { readSnapshot } from './read-snapshot.js';
 
 /** Where the command writes. */
