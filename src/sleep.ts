@@ -13,13 +13,15 @@ import {
   takePending,
   type Waiter,
 } from './internal/scope.js';
-import { startTimer, stopTimer, type TimerHandle } from './internal/timers.js';
+import { armTimer, startTimer, stopTimer, TimerEntry } from './internal/timers.js';
 import { checkDuration } from './internal/validate.js';
 import type { WaitTarget } from './snapshot-types.js';
 
-/** A sleeping task's wait: a timer (or an immediate, for `sleep(0)`) that cancellation clears. */
-class SleepWaiter<T> implements Waiter {
-  timer: TimerHandle | undefined = undefined;
+/**
+ * A sleeping task's wait: its own timer entry (one object per sleeping
+ * task), or an immediate for `sleep(0)`; cancellation stops either.
+ */
+class SleepWaiter<T> extends TimerEntry implements Waiter {
   immediate: ReturnType<typeof setImmediate> | undefined = undefined;
   constructor(
     readonly scope: Scope,
@@ -27,58 +29,33 @@ class SleepWaiter<T> implements Waiter {
     readonly value: T,
     readonly resolve: (value: T) => void,
     readonly reject: (error: unknown) => void,
-  ) {}
+  ) {
+    super();
+  }
   describe(): WaitTarget {
-    return { kind: 'sleep', ms: this.ms, until: wakeTime(this.timer, this.ms) };
+    // sleep(0) waits for an immediate: it is due now.
+    const until =
+      this._list === undefined ? Date.now() : Date.now() - performance.now() + this._due;
+    return { kind: 'sleep', ms: this.ms, until: Math.round(until) };
+  }
+  _fire(): void {
+    removeWaiter(this.scope, this);
+    this.resolve(this.value);
   }
   cancel(error: CancelledError): boolean {
-    if (this.timer === undefined && this.immediate === undefined) return false;
-    stopTimer(this.timer);
+    if (this._list === undefined && this.immediate === undefined) return false;
+    stopTimer(this);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
-    this.timer = this.immediate = undefined;
+    this.immediate = undefined;
     removeWaiter(this.scope, this);
     this.reject(error);
     return true;
   }
 }
 
-/**
- * When a sleep ends, on the `Date.now()` clock. Node's timers keep their
- * start on the event loop's clock, which runs with `performance.now()`.
- */
-function wakeTime(timer: TimerHandle | undefined, ms: number): number {
-  if (timer?.deadline !== undefined) {
-    return Math.round(Date.now() - performance.now() + timer.deadline);
-  }
-  const started = (timer?.handle as { _idleStart?: unknown } | undefined)?._idleStart;
-  // sleep(0) waits for an immediate: it is due now.
-  if (typeof started !== 'number') return Math.round(Date.now());
-  return Math.round(loopClockOffset() + started + ms);
-}
-
-let offsetAt = Number.NEGATIVE_INFINITY;
-let offset = 0;
-
-/**
- * `Date.now()` minus the event loop's clock, which timers start from. It is
- * not `performance.now()` (they differ by the process's start-up time), so
- * it is read off a fresh timer; cached for a millisecond, as a snapshot asks
- * once per sleeping task.
- */
-function loopClockOffset(): number {
-  const now = performance.now();
-  if (now - offsetAt < 1) return offset;
-  const probe = setTimeout(() => {}, 0) as unknown as { _idleStart?: unknown };
-  clearTimeout(probe as unknown as ReturnType<typeof setTimeout>);
-  offset = typeof probe._idleStart === 'number' ? Date.now() - probe._idleStart : Date.now() - now;
-  offsetAt = now;
-  return offset;
-}
-
-function wake<T>(waiter: SleepWaiter<T>): void {
-  waiter.timer = waiter.immediate = undefined;
-  removeWaiter(waiter.scope, waiter);
-  waiter.resolve(waiter.value);
+function wakeNow<T>(waiter: SleepWaiter<T>): void {
+  waiter.immediate = undefined;
+  waiter._fire();
 }
 
 function suspend<T>(ms: number, value: T): Promise<T> {
@@ -93,8 +70,8 @@ function suspend<T>(ms: number, value: T): Promise<T> {
   if (pending !== undefined) return Promise.reject(pending);
   return new Promise<T>((resolve, reject) => {
     const waiter = new SleepWaiter(scope, ms, value, resolve, reject);
-    if (ms === 0) waiter.immediate = setImmediate(wake, waiter);
-    else waiter.timer = startTimer(ms, wake, waiter);
+    if (ms === 0) waiter.immediate = setImmediate(wakeNow, waiter);
+    else armTimer(waiter, ms);
     addWaiter(scope, waiter);
   });
 }

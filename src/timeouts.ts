@@ -20,7 +20,7 @@ import {
   Scope,
   storage,
 } from './internal/scope.js';
-import { startTimer, stopTimer, type TimerHandle } from './internal/timers.js';
+import { startTimerAt, stopTimer, type TimerHandle } from './internal/timers.js';
 import {
   checkDeadline,
   checkFunction,
@@ -126,7 +126,7 @@ export class Timeout extends Scope {
     // A deadline already passed expires "soon", as asyncio's call_soon: the
     // body still starts, and is cancelled at its first checkpoint.
     if (left <= 0) this._immediate = setImmediate(expire, this);
-    else this._timer = startTimer(left, expire, this);
+    else this._timer = startTimerAt(when, expire, this);
   }
 
   /** @internal */

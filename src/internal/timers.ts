@@ -1,39 +1,169 @@
 /**
- * Timers that accept any delay. `setTimeout` silently turns delays above
- * 2^31-1 ms (about 24.8 days) into 1 ms; a `sleep(30 days)` must not fire
- * at once, so long delays are re-armed in steps.
+ * weft's timers: every `sleep`, `timeout` and `wait` deadline.
+ *
+ * One Node timer per distinct duration, not one per sleep: timers of the
+ * same duration (in whole milliseconds) are due in the order they were
+ * started, so each duration keeps a FIFO list of light entries and arms a
+ * single Node timer for its head. A sleeping task then costs one small
+ * object instead of a Node `Timeout` plus its bookkeeping (100k sleeping
+ * tasks hold 100k entries and a handful of Node timers), and cancelling is
+ * an O(1) unlink. Node's own timers work the same way internally, with a
+ * heavier object per timer.
+ *
+ * Delays above 2^31-1 ms (about 24.8 days), which `setTimeout` silently
+ * turns into 1 ms, are re-armed in steps: a `sleep(30 days)` must not fire
+ * at once.
  */
 
 const MAX_DELAY = 2 ** 31 - 1;
 
-export interface TimerHandle {
-  handle: ReturnType<typeof setTimeout> | undefined;
-  /** Set only for delays re-armed in steps (a short timer's own start tells its deadline). */
-  deadline?: number;
+/**
+ * An entry in a duration list. `sleep` waiters are entries themselves (one
+ * object per sleeping task); other users get a {@link TimerHandle}.
+ */
+export abstract class TimerEntry {
+  /** @internal */ _prev: TimerEntry | undefined = undefined;
+  /** @internal */ _next: TimerEntry | undefined = undefined;
+  /** @internal The list it waits in; undefined when not armed (never, fired or stopped). */
+  _list: DurationList | undefined = undefined;
+  /**
+   * @internal When it is due: whole milliseconds on the `performance.now()`
+   * clock, rounded up (an integer is stored in the object; a fraction would
+   * cost a heap number per timer).
+   */
+  _due = 0;
+  /** Called once when due. */
+  abstract _fire(): void;
 }
+
+/** A started timer: `fn(arg)` when due, unless stopped. */
+export class TimerHandle extends TimerEntry {
+  constructor(
+    readonly fn: (arg: never) => void,
+    readonly arg: unknown,
+  ) {
+    super();
+  }
+  _fire(): void {
+    this.fn(this.arg as never);
+  }
+}
+
+/** The timers of one duration, in the order they are due, behind one Node timer. */
+class DurationList {
+  head: TimerEntry | undefined = undefined;
+  tail: TimerEntry | undefined = undefined;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  constructor(readonly key: number) {}
+}
+
+const lists = new Map<number, DurationList>();
 
 /** Call `fn(arg)` after `ms` (may be Infinity: never, but keeps the process alive like asyncio). */
 export function startTimer<A>(ms: number, fn: (arg: A) => void, arg: A): TimerHandle {
-  const timer: TimerHandle = { handle: undefined };
-  arm(timer, performance.now() + ms, fn, arg);
+  const timer = new TimerHandle(fn as (arg: never) => void, arg);
+  armTimer(timer, ms);
   return timer;
 }
 
-function arm<A>(timer: TimerHandle, deadline: number, fn: (arg: A) => void, arg: A): void {
-  const left = deadline - performance.now();
-  if (left <= MAX_DELAY) {
-    timer.handle = setTimeout(fn, Math.max(0, left), arg);
+/** Call `fn(arg)` at `due` on the `performance.now()` clock. */
+export function startTimerAt<A>(due: number, fn: (arg: A) => void, arg: A): TimerHandle {
+  const timer = new TimerHandle(fn as (arg: never) => void, arg);
+  insert(timer, Math.ceil(due), due - performance.now());
+  return timer;
+}
+
+/** Arm `entry` to fire after `ms`. */
+export function armTimer(entry: TimerEntry, ms: number): void {
+  insert(entry, Math.ceil(performance.now() + ms), ms);
+}
+
+function insert(entry: TimerEntry, due: number, ms: number): void {
+  entry._due = due;
+  // Whole milliseconds, as Node's own timer lists: a timer started later in
+  // the same list is due no earlier than the ones before it (to within the
+  // rounding, which fires a timer at most a millisecond late).
+  const key = ms === Number.POSITIVE_INFINITY ? ms : Math.max(1, Math.ceil(ms));
+  let list = lists.get(key);
+  if (list === undefined) {
+    list = new DurationList(key);
+    lists.set(key, list);
+  }
+  entry._list = list;
+  const tail = list.tail;
+  if (tail === undefined) {
+    list.head = list.tail = entry;
+    arm(list, due);
   } else {
-    timer.deadline = deadline;
-    timer.handle = setTimeout(() => arm(timer, deadline, fn, arg), MAX_DELAY);
+    tail._next = entry;
+    entry._prev = tail;
+    list.tail = entry;
   }
 }
 
-export function stopTimer(timer: TimerHandle | undefined): void {
-  if (timer?.handle !== undefined) {
-    clearTimeout(timer.handle);
-    timer.handle = undefined;
+function arm(list: DurationList, due: number): void {
+  const left = due - performance.now();
+  list.timer = setTimeout(fire, Math.min(MAX_DELAY, Math.max(1, left)), list);
+}
+
+function fire(list: DurationList): void {
+  list.timer = undefined;
+  // Never early: Node may fire a little before `performance.now()` reaches
+  // the due time (its loop clock is cached and whole milliseconds); the
+  // head is then re-armed for the rest, a millisecond at most.
+  const now = performance.now();
+  for (let entry = list.head; entry !== undefined; entry = list.head) {
+    if (entry._due > now) {
+      // A callback that started a timer in an emptied list armed it already.
+      if (list.timer === undefined) arm(list, entry._due);
+      return;
+    }
+    unlink(list, entry);
+    // An entry's callback never throws into the others: weft's callbacks
+    // only settle promises.
+    entry._fire();
   }
+  // Every timer of this duration is gone (a callback may have started a new
+  // one in it: then it is armed again already).
+  if (list.head === undefined && list.timer === undefined) forgetList(list);
+}
+
+/** Drop an empty list (unless a new list for its duration replaced it meanwhile). */
+function forgetList(list: DurationList): void {
+  if (lists.get(list.key) === list) lists.delete(list.key);
+}
+
+function unlink(list: DurationList, entry: TimerEntry): void {
+  const { _prev: prev, _next: next } = entry;
+  if (prev === undefined) list.head = next;
+  else prev._next = next;
+  if (next === undefined) list.tail = prev;
+  else next._prev = prev;
+  entry._prev = entry._next = undefined;
+  entry._list = undefined;
+}
+
+/** Stop a timer (no-op when undefined, fired or stopped already). */
+export function stopTimer(entry: TimerEntry | undefined): void {
+  const list = entry?._list;
+  if (list === undefined) return;
+  unlink(list, entry!);
+  if (list.head === undefined) {
+    clearTimeout(list.timer);
+    list.timer = undefined;
+    forgetList(list);
+  }
+  // Otherwise the Node timer stays armed for the old head's time: it then
+  // re-arms for the new head, which is due no earlier.
+}
+
+/** How many weft timers are armed (for tests: nothing may be left behind). */
+export function activeTimers(): number {
+  let count = 0;
+  for (const list of lists.values()) {
+    for (let t = list.head; t !== undefined; t = t._next) count++;
+  }
+  return count;
 }
 
 export { MAX_DELAY };
