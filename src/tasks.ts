@@ -15,6 +15,7 @@ import { type ErrorRecord, type RunContext, retrieve, track } from './internal/r
 import {
   addWaiter,
   currentScope,
+  isDelivering,
   removeWaiter,
   requestCancel,
   Scope,
@@ -202,6 +203,15 @@ class AwaitLink implements Waiter {
     readonly awaited: Task<unknown>,
   ) {}
   cancel(error: CancelledError): boolean {
+    if (isDelivering(this.awaited)) {
+      // An await cycle (A awaits B, B awaits A: a deadlock) and this very
+      // cancellation is going round it. The awaiting task would wait for
+      // the awaited one forever, and it for us: this task ends cancelled
+      // now, its function left at this await, and the cycle unwinds.
+      const waiting = this.scope._task as Task<unknown>;
+      waiting._settle(State.Cancelled, error);
+      return true;
+    }
     return cancelWith(this.awaited, error);
   }
   describe(): WaitTarget {

@@ -8,6 +8,7 @@ import {
   createTask,
   currentSignal,
   currentTask,
+  gather,
   InvalidStateError,
   run,
   sleep,
@@ -481,5 +482,52 @@ describe('run()', () => {
       run(async () => 1, { debug: 1 as never }),
       /`options.debug`/,
     );
+  });
+});
+
+describe('await cycles', () => {
+  test('cancelling a task in an await cycle unwinds the whole cycle', async () => {
+    for (const size of [2, 3]) {
+      await run(async () => {
+        const tasks: Task<unknown>[] = [];
+        for (let i = 0; i < size; i++) {
+          tasks.push(
+            createTask(
+              async () => {
+                await sleep(1);
+                return await tasks[(i + 1) % size]!;
+              },
+              { name: `t${i}` },
+            ),
+          );
+        }
+        await sleep(10);
+        assert.ok(
+          tasks.every((t) => !t.done()),
+          'deadlocked before the cancel',
+        );
+        tasks[0]!.cancel();
+        const results = await gather(tasks, { returnExceptions: true });
+        assert.ok(results.every((r) => r instanceof CancelledError));
+        assert.ok(tasks.every((t) => t.cancelled()));
+      });
+    }
+  });
+
+  test('run() ends even when main leaves an await cycle behind', async () => {
+    const result = await run(async () => {
+      let b: Task<unknown> | undefined;
+      const a = createTask(async () => {
+        await sleep(1);
+        return await b!;
+      });
+      b = createTask(async () => {
+        await sleep(1);
+        return await a;
+      });
+      await sleep(10);
+      return 'done';
+    });
+    assert.equal(result, 'done');
   });
 });

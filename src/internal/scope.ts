@@ -149,6 +149,14 @@ function markInFlight(owner: ScopeOwner): void {
  * `task.cancel()`, the timeout or group for their own cancellations;
  * `signalReason` is what that signal aborts with.
  */
+/** Tasks a cancellation is being delivered into, innermost last (nested through awaits). */
+const delivering: ScopeOwner[] = [];
+
+/** Is a cancellation being delivered into `owner` right now (further up the stack)? */
+export function isDelivering(owner: ScopeOwner): boolean {
+  return delivering.includes(owner);
+}
+
 export function requestCancel(
   target: Scope,
   error: CancelledError,
@@ -161,7 +169,19 @@ export function requestCancel(
   // Requests made before the first one reached the task merge into it, as in
   // asyncio; without this a double cancel() would throw twice.
   if (owner._inFlight) return;
-  if (deliver(target, error)) markInFlight(owner);
+  // Delivering may come back here: in an await cycle (a deadlock: A awaits
+  // B, B awaits A) cancelling A cancels B, whose wait cancels A again.
+  // While this delivery runs, such a request merges into it, as requests
+  // made before delivery do; without this the stack overflows.
+  if (delivering.includes(owner)) return;
+  delivering.push(owner);
+  let taken: boolean;
+  try {
+    taken = deliver(target, error);
+  } finally {
+    delivering.pop();
+  }
+  if (taken) markInFlight(owner);
   else if (target._pending === undefined) target._pending = error;
 }
 
