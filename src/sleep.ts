@@ -13,19 +13,17 @@ import {
   takePending,
   type Waiter,
 } from './internal/scope.js';
-import { armTimer, startTimer, stopTimer, TimerEntry } from './internal/timers.js';
+import { armTimer, startTimer, stopTimer, TimerEntry, timerDuration } from './internal/timers.js';
 import { checkDuration } from './internal/validate.js';
 import type { WaitTarget } from './snapshot-types.js';
 
 /**
  * A sleeping task's wait: its own timer entry (one object per sleeping
- * task), or an immediate for `sleep(0)`; cancellation stops either.
+ * task, kept small: 100k sleeping tasks hold 100k of them).
  */
 class SleepWaiter<T> extends TimerEntry implements Waiter {
-  immediate: ReturnType<typeof setImmediate> | undefined = undefined;
   constructor(
     readonly scope: Scope,
-    readonly ms: number,
     readonly value: T,
     readonly resolve: (value: T) => void,
     readonly reject: (error: unknown) => void,
@@ -33,19 +31,31 @@ class SleepWaiter<T> extends TimerEntry implements Waiter {
     super();
   }
   describe(): WaitTarget {
-    // sleep(0) waits for an immediate: it is due now.
-    const until =
-      this._list === undefined ? Date.now() : Date.now() - performance.now() + this._due;
-    return { kind: 'sleep', ms: this.ms, until: Math.round(until) };
+    const until = Date.now() - performance.now() + this._due;
+    return { kind: 'sleep', ms: timerDuration(this), until: Math.round(until) };
   }
   _fire(): void {
     removeWaiter(this.scope, this);
     this.resolve(this.value);
   }
   cancel(error: CancelledError): boolean {
-    if (this._list === undefined && this.immediate === undefined) return false;
+    if (this._list === undefined) return false;
     stopTimer(this);
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    removeWaiter(this.scope, this);
+    this.reject(error);
+    return true;
+  }
+}
+
+/** `sleep(0)`: waits for an immediate (one turn of the event loop) instead of a timer. */
+class YieldWaiter<T> extends SleepWaiter<T> {
+  immediate: ReturnType<typeof setImmediate> | undefined = undefined;
+  override describe(): WaitTarget {
+    return { kind: 'sleep', ms: 0, until: Date.now() };
+  }
+  override cancel(error: CancelledError): boolean {
+    if (this.immediate === undefined) return false;
+    clearImmediate(this.immediate);
     this.immediate = undefined;
     removeWaiter(this.scope, this);
     this.reject(error);
@@ -53,7 +63,7 @@ class SleepWaiter<T> extends TimerEntry implements Waiter {
   }
 }
 
-function wakeNow<T>(waiter: SleepWaiter<T>): void {
+function wakeNow<T>(waiter: YieldWaiter<T>): void {
   waiter.immediate = undefined;
   waiter._fire();
 }
@@ -69,9 +79,15 @@ function suspend<T>(ms: number, value: T): Promise<T> {
   const pending = takePending(scope);
   if (pending !== undefined) return Promise.reject(pending);
   return new Promise<T>((resolve, reject) => {
-    const waiter = new SleepWaiter(scope, ms, value, resolve, reject);
-    if (ms === 0) waiter.immediate = setImmediate(wakeNow, waiter);
-    else armTimer(waiter, ms);
+    let waiter: SleepWaiter<T>;
+    if (ms === 0) {
+      const yielding = new YieldWaiter(scope, value, resolve, reject);
+      yielding.immediate = setImmediate(wakeNow, yielding);
+      waiter = yielding;
+    } else {
+      waiter = new SleepWaiter(scope, value, resolve, reject);
+      armTimer(waiter, ms);
+    }
     addWaiter(scope, waiter);
   });
 }

@@ -157,6 +157,11 @@ export function stopTimer(entry: TimerEntry | undefined): void {
   // re-arms for the new head, which is due no earlier.
 }
 
+/** The duration an armed entry waits for, in whole milliseconds (0 when not armed). */
+export function timerDuration(entry: TimerEntry): number {
+  return entry._list?.key ?? 0;
+}
+
 /** How many weft timers are armed (for tests: nothing may be left behind). */
 export function activeTimers(): number {
   let count = 0;
