@@ -255,8 +255,8 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   /** @internal */ _creationStack: string | undefined = undefined;
   // Internal fields are typed without T so that Task<T> stays assignable to Task<unknown>.
   /** @internal */ _deferred: Deferred<unknown> | undefined = undefined;
-  /** @internal */ _listener: DoneListener | undefined = undefined;
-  /** @internal */ _listeners: DoneListener[] | undefined = undefined;
+  /** @internal One listener, or several (one field: most tasks have none or one). */
+  _listeners: DoneListener | DoneListener[] | undefined = undefined;
   /** @internal */ _callbacks: DoneListener[] | undefined = undefined;
   /** @internal */ _links: AwaitLink[] | undefined = undefined;
   /** @internal */ _retrieved = false;
@@ -492,20 +492,22 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   /** @internal Run `listener` synchronously when the task is done (now, if it is). */
   _onDone(listener: (task: Task<T>) => void): void {
     if (this._state !== State.Pending) listener(this);
-    else if (this._listener === undefined) this._listener = listener as DoneListener;
-    else (this._listeners ??= []).push(listener as DoneListener);
+    else {
+      const current = this._listeners;
+      if (current === undefined) this._listeners = listener as DoneListener;
+      else if (typeof current === 'function') this._listeners = [current, listener as DoneListener];
+      else current.push(listener as DoneListener);
+    }
   }
 
   /** @internal */
   _offDone(listener: (task: Task<T>) => void): void {
-    if (this._listener === listener) {
-      this._listener = undefined;
-      return;
-    }
     const list = this._listeners;
-    if (list === undefined) return;
-    const index = list.indexOf(listener as DoneListener);
-    if (index >= 0) list.splice(index, 1);
+    if (list === listener) this._listeners = undefined;
+    else if (Array.isArray(list)) {
+      const index = list.indexOf(listener as DoneListener);
+      if (index >= 0) list.splice(index, 1);
+    }
   }
 
   /** @internal */
@@ -558,15 +560,11 @@ export class Task<T> extends Scope implements PromiseLike<T> {
       if (state === State.Succeeded) deferred.resolve(outcome);
       else deferred.reject(outcome);
     }
-    const listener = this._listener;
-    if (listener !== undefined) {
-      this._listener = undefined;
-      listener(this);
-    }
     const listeners = this._listeners;
     if (listeners !== undefined) {
       this._listeners = undefined;
-      for (const listener of listeners) listener(this);
+      if (typeof listeners === 'function') listeners(this);
+      else for (const listener of listeners) listener(this);
     }
     const callbacks = this._callbacks;
     if (callbacks !== undefined) {

@@ -488,7 +488,10 @@ export class Supervisor {
         `weft: shutdown cancelled ${left.length} task(s) still unfinished after ${graceMs} ms: ${cancelledNames.join(', ')}`,
       );
     }
-    const closed = await this._runHooks(deadline);
+    // Tasks had to be cancelled: the grace period is over, whatever the
+    // clock says (a Node timer may fire a fraction of a millisecond before
+    // performance.now() reaches the deadline).
+    const closed = await this._runHooks(left.length > 0 ? 0 : deadline);
     return {
       cancelled: left.length + closed.length,
       cancelledNames: [...cancelledNames, ...closed],
