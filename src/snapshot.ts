@@ -18,8 +18,9 @@ import type { GroupSnapshot, Snapshot, TaskSnapshot, WaitTarget } from './snapsh
 import { TaskGroup } from './taskgroups.js';
 import { currentTask, eachPending, type Task, taskAge } from './tasks.js';
 
-const weftVersion = readVersion();
+let weftVersion: string | undefined;
 
+/** weft's version, read on the first snapshot (not at start-up: loading weft stays cheap). */
 function readVersion(): string {
   try {
     const url = new URL('../package.json', import.meta.url);
@@ -91,7 +92,7 @@ export function snapshot(): Snapshot {
   return {
     pid: process.pid,
     node: process.version,
-    weft: weftVersion,
+    weft: (weftVersion ??= readVersion()),
     takenAt: Date.now(),
     debug,
     tasks,
