@@ -108,15 +108,23 @@ function arm(list: DurationList, due: number): void {
 
 function fire(list: DurationList): void {
   list.timer = undefined;
-  // Never early: Node may fire a little before `performance.now()` reaches
-  // the due time (its loop clock is cached and whole milliseconds); the
-  // head is then re-armed for the rest, a millisecond at most.
-  const now = performance.now();
+  // The head is due by `performance.now()`; Node may fire a little before
+  // (its loop clock is cached, in whole milliseconds): the head is then
+  // re-armed for the rest, a millisecond at most. Entries due within a
+  // millisecond of the first one fired go with it, so timers started in the
+  // same turn (two sleep(100) a few microseconds apart) wake in the same
+  // turn, whichever side of a millisecond boundary their due times fell.
+  let horizon = performance.now();
+  let first = true;
   for (let entry = list.head; entry !== undefined; entry = list.head) {
-    if (entry._due > now) {
+    if (entry._due > horizon) {
       // A callback that started a timer in an emptied list armed it already.
       if (list.timer === undefined) arm(list, entry._due);
       return;
+    }
+    if (first) {
+      first = false;
+      horizon = Math.max(horizon, entry._due + 1);
     }
     unlink(list, entry);
     // An entry's callback never throws into the others: weft's callbacks
