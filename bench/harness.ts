@@ -110,9 +110,19 @@ export interface Measured {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Run `contender` once at its size, returning its figure (a time scaled to `n`). */
-async function sample(contender: Contender, n: number, scale: boolean): Promise<number> {
-  const size = Math.min(n, contender.maxN ?? n);
+/**
+ * Run `contender` once at its size, returning its figure (a time scaled to
+ * `n`). A warm-up run is a quarter of the size: enough for the code to be
+ * compiled and optimised, at a quarter of the cost.
+ */
+async function sample(
+  contender: Contender,
+  n: number,
+  scale: boolean,
+  warmup = false,
+): Promise<number> {
+  const full = Math.min(n, contender.maxN ?? n);
+  const size = warmup ? Math.ceil(full / 4) : full;
   gc?.();
   const start = performance.now();
   const own = await contender.run!(size);
@@ -142,7 +152,7 @@ export async function measure(
   const phase = async (
     list: Contender[],
     rounds: number,
-    minSamples: number,
+    minSamples: (c: Contender) => number,
     budgetMs: number,
     into: (m: Measured) => number[],
   ) => {
@@ -153,11 +163,15 @@ export async function measure(
         const contender = list[(round + k) % list.length]!;
         if (!measured && warm.has(contender.name)) continue;
         const samples = into(results.get(contender.name)!);
-        if (measured && samples.length >= minSamples && spent.get(contender.name)! > budgetMs) {
+        if (
+          measured &&
+          samples.length >= minSamples(contender) &&
+          spent.get(contender.name)! > budgetMs
+        ) {
           continue;
         }
         const started = performance.now();
-        const value = await sample(contender, options.n, options.metric === 'ms');
+        const value = await sample(contender, options.n, options.metric === 'ms', !measured);
         if (!measured) continue;
         warm.add(contender.name);
         spent.set(contender.name, spent.get(contender.name)! + performance.now() - started);
@@ -173,9 +187,22 @@ export async function measure(
         (c.role === 'baseline' || (options.alonePhase === 'all' && c.role === 'peer')),
     );
     for (const c of alone) results.get(c.name)!.alone = [];
-    // Fewer samples here: these figures only show what the storage costs the others.
-    await phase(alone, Math.ceil(options.rounds / 2), 1, options.budgetMs / 3, (m) => m.alone!);
+    // Peers get one sample here (it only shows what the storage costs them);
+    // baselines, the floor of some targets, get their full count.
+    await phase(
+      alone,
+      Math.ceil(options.rounds / 2),
+      (c) => (c.role === 'baseline' ? options.minSamples : 1),
+      options.budgetMs / 3,
+      (m) => m.alone!,
+    );
   }
-  await phase(runnable, options.rounds, options.minSamples, options.budgetMs, (m) => m.samples);
+  await phase(
+    runnable,
+    options.rounds,
+    () => options.minSamples,
+    options.budgetMs,
+    (m) => m.samples,
+  );
   return [...results.values()];
 }

@@ -128,31 +128,43 @@ async function runChild(
   return (JSON.parse(readFileSync(out, 'utf8')) as { measured: Measured[] }).measured;
 }
 
+/** Python's version, or why it cannot be measured: absent, or older than the 3.11 the script needs. */
+function probePython(): SuiteResult['python'] {
+  if (PYTHON === undefined) return { missing: 'disabled with --no-python' };
+  let version: string;
+  try {
+    const code = 'import sys; print("%d.%d.%d" % sys.version_info[:3])';
+    version = execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim();
+  } catch {
+    return { missing: `${PYTHON} not found` };
+  }
+  const [majorPart = 0, minorPart = 0] = version.split('.').map(Number);
+  if (majorPart < 3 || (majorPart === 3 && minorPart < 11)) {
+    return { missing: `${PYTHON} is ${version}; asyncio.TaskGroup and asyncio.timeout need 3.11` };
+  }
+  return { version };
+}
+
+const PYTHON_STATUS = probePython();
+
 /** Python's rows of a scenario, measured once per invocation (shared by every Node version). */
 const pythonCache = new Map<string, Measured[] | string>();
-let pythonVersion: string | undefined;
 
 async function runPython(scenario: Scenario, n: number): Promise<Measured[] | string> {
+  if ('missing' in PYTHON_STATUS) return PYTHON_STATUS.missing;
   if (PYTHON === undefined) return 'disabled with --no-python';
   const cached = pythonCache.get(scenario.id);
   if (cached !== undefined) return cached;
-  let result: Measured[] | string;
-  try {
-    const stdout = await exec(PYTHON, [
-      'bench/python/asyncio_bench.py',
-      scenario.id,
-      '--n',
-      String(n),
-      ...settingsArgs(PYTHON_SETTINGS),
-    ]);
-    const parsed = JSON.parse(stdout) as { python: string; measured: Measured[] };
-    pythonVersion = parsed.python;
-    result = parsed.measured.filter((m) => CONTENDER === '' || m.name.includes(CONTENDER));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw error; // a failed check in Python fails the run like any other
-    result = `${PYTHON} not found`;
-  }
+  // A failed check in Python throws here and fails the run like any other.
+  const stdout = await exec(PYTHON, [
+    'bench/python/asyncio_bench.py',
+    scenario.id,
+    '--n',
+    String(n),
+    ...settingsArgs(PYTHON_SETTINGS),
+  ]);
+  const parsed = JSON.parse(stdout) as { measured: Measured[] };
+  const result = parsed.measured.filter((m) => CONTENDER === '' || m.name.includes(CONTENDER));
   pythonCache.set(scenario.id, result);
   return result;
 }
@@ -275,10 +287,7 @@ for (const node of NODES) {
     date: new Date().toISOString().slice(0, 10),
     mode: MODE,
     machine: machine(),
-    python:
-      pythonVersion !== undefined
-        ? { version: pythonVersion }
-        : { missing: PYTHON === undefined ? 'disabled with --no-python' : `${PYTHON} not found` },
+    python: PYTHON_STATUS,
     settings: SETTINGS,
     scenarios: results,
     seconds: (performance.now() - started) / 1000,

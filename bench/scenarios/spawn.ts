@@ -28,6 +28,17 @@ function check(results: readonly unknown[], n: number): undefined {
 
 const floor = new AsyncLocalStorage<number>();
 
+/** Effection's tasks, each awaiting the work's promise with `until` (lighter than `call`). */
+function* effectionSpawn(n: number): effection.Operation<effection.Task<number>[]> {
+  const tasks: effection.Task<number>[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    tasks[i] = yield* effection.spawn(function* () {
+      return yield* effection.until(work(i));
+    });
+  }
+  return tasks;
+}
+
 export const scenario: Scenario = {
   id: 'spawn',
   title: 'spawn + await N tasks',
@@ -98,11 +109,24 @@ export const scenario: Scenario = {
       run: async (n) =>
         check(
           await effection.run(function* () {
-            const tasks: effection.Task<number>[] = new Array(n);
-            for (let i = 0; i < n; i++) {
-              tasks[i] = yield* effection.spawn(() => effection.call(() => work(i)));
-            }
-            return yield* effection.all(tasks);
+            return yield* effection.all(yield* effectionSpawn(n));
+          }),
+          n,
+        ),
+    },
+    {
+      // all() watches each operation in a task of its own; awaiting the tasks one by one does not.
+      name: 'Effection spawn + yield* each task',
+      library: 'effection',
+      role: 'peer',
+      maxN: EFFECTION_MAX_N,
+      run: async (n) =>
+        check(
+          await effection.run(function* () {
+            const tasks = yield* effectionSpawn(n);
+            const results: number[] = new Array(n);
+            for (let i = 0; i < n; i++) results[i] = yield* tasks[i]!;
+            return results;
           }),
           n,
         ),
