@@ -51,8 +51,13 @@ export interface DebugReport {
   code: 'WEFT_BLOCKED_LOOP' | 'WEFT_PENDING_AT_EXIT' | 'WEFT_UNRETRIEVED_ERROR';
   /** Human-readable report, several lines, with the creation stack when known. */
   message: string;
-  /** The task concerned (for a blocked loop: the one running when it began), if any. */
+  /**
+   * The task concerned, if any. For a blocked loop: the task whose code ran
+   * longest without yielding in that period (the one that blocked it).
+   */
   task: { id: number; name: string; location: string | null; stack: string | null } | null;
+  /** For a blocked loop: the task that was running when the period began, if any. */
+  beganIn?: { id: number; name: string; location: string | null; stack: string | null } | null;
   /** How long the loop was blocked (`WEFT_BLOCKED_LOOP` only). */
   durationMs?: number;
 }
@@ -163,47 +168,84 @@ export function createdAt(task: TaskLike): string {
  */
 const sessions = new Set<DebugSession>();
 let periodStart = -1;
+/** The first task whose code ran in the period. */
 let periodTask: TaskLike | undefined;
+/** The outermost callback running now: when it began, and in which task. */
+let depth = 0;
+let callbackStart = 0;
+let callbackTask: TaskLike | undefined;
+/** The period's longest callback so far, and its task: the one that blocked. */
+let longest = 0;
+let longestTask: TaskLike | undefined;
 
-const hook = createHook({ before: onBefore });
+const hook = createHook({ before: onBefore, after: onAfter });
 
 function onBefore(): void {
+  const now = performance.now();
   if (periodStart < 0) {
-    periodStart = performance.now();
+    periodStart = now;
     setImmediate(endPeriod);
   }
-  // The first callback that runs in a task names the period: where contexts
-  // travel in async context frames (Node 24), a timer's callback does not
-  // see its task yet in `before`, the promise job it resolves does.
-  periodTask ??= currentScope()?._task as TaskLike | undefined;
+  const task = currentScope()?._task as TaskLike | undefined;
+  // Where contexts travel in async context frames (Node 24), a timer's
+  // callback does not see its task yet in `before`; the promise job it
+  // resolves does.
+  periodTask ??= task;
+  if (depth++ === 0) {
+    callbackStart = now;
+    callbackTask = task;
+  }
+}
+
+function onAfter(): void {
+  // The hook may be enabled inside a callback: its `after` has no `before`.
+  if (depth === 0 || --depth > 0) return;
+  const took = performance.now() - callbackStart;
+  if (took > longest && callbackTask !== undefined) {
+    longest = took;
+    longestTask = callbackTask;
+  }
 }
 
 function endPeriod(): void {
   const duration = performance.now() - periodStart;
-  const task = periodTask;
+  const began = periodTask;
+  const blocker = longestTask;
+  const culprit = blocker ?? began;
+  const culpritMs = Math.round(longest);
   periodStart = -1;
-  periodTask = undefined;
+  periodTask = longestTask = callbackTask = undefined;
+  longest = 0;
   for (const session of sessions) {
     if (duration <= session.slowCallbackMs) continue;
     const ms = Math.round(duration);
-    const who =
-      task === undefined ? 'no weft task was running' : `it began in ${describeTask(task)}`;
+    let who = 'no weft task was running';
+    if (culprit !== undefined) {
+      who =
+        blocker === undefined
+          ? `it began in ${describeTask(culprit)}`
+          : `${describeTask(culprit)} ran ${culpritMs} ms of it without yielding`;
+      if (began !== undefined && began !== culprit) who += ` (it began in ${describeTask(began)})`;
+    }
     session.report({
       code: 'WEFT_BLOCKED_LOOP',
-      message: `weft: the event loop was blocked for ${ms} ms (more than ${session.slowCallbackMs} ms): ${who}${task === undefined ? '' : createdAt(task)}`,
-      task: task === undefined ? null : taskReport(task),
+      message: `weft: the event loop was blocked for ${ms} ms (more than ${session.slowCallbackMs} ms): ${who}${culprit === undefined ? '' : createdAt(culprit)}`,
+      task: culprit === undefined ? null : taskReport(culprit),
+      beganIn: began === undefined ? null : taskReport(began),
       durationMs: ms,
     });
   }
 }
 
 /**
- * @internal A debug-mode task starts its function: it names the period if
- * no task did yet (tasks start inside weft's own start-up microtask, which
- * runs outside any task).
+ * @internal A debug-mode task starts its function: it names the period and
+ * the callback if no task did yet (tasks start inside weft's own start-up
+ * microtask, which runs outside any task).
  */
 export function noteTaskStart(task: TaskLike): void {
-  if (periodStart >= 0) periodTask ??= task;
+  if (periodStart < 0) return;
+  periodTask ??= task;
+  if (depth > 0) callbackTask ??= task;
 }
 
 /** @internal Start reporting blocked periods to `session`. */

@@ -36,7 +36,8 @@ export interface RunOptions {
   name?: string;
   /**
    * Debug mode (`true`, or its options): tasks created under this run
-   * record where they were created; blocked event-loop periods, tasks still
+   * record where they were created; blocked event-loop periods (with the
+   * task that blocked), tasks still
    * pending when the run ends and never-retrieved errors are reported with
    * those stacks. When not given, `WEFT_DEBUG=1` in the environment turns
    * it on. See {@link DebugOptions}.

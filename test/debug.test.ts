@@ -66,7 +66,8 @@ describe('debug mode', () => {
     assert.ok(report.durationMs! >= 240, `durationMs ${report.durationMs}`);
     assert.ok(report.task!.location!.startsWith(`${thisFile}:`), report.task!.location!);
     assert.match(report.task!.stack!, /debug\.test\.ts/);
-    assert.match(report.message, /blocked for \d+ ms .*task 'cruncher'/);
+    assert.match(report.message, /blocked for \d+ ms .*task 'cruncher' \(#\d+\) ran \d+ ms of it/);
+    assert.ok(report.beganIn === null || typeof report.beganIn?.name === 'string');
     assert.ok(warnings.some((w) => w.code === 'WEFT_BLOCKED_LOOP'));
   });
 
