@@ -53,6 +53,28 @@ export class CancelledError extends Error {
 }
 
 /**
+ * @internal A `CancelledError` for weft's own cancellations, with a stack
+ * trace only when `withStack` (debug mode). Cancellation is control flow,
+ * as in asyncio, and capturing a trace costs several times the rest of a
+ * `cancel()` (about 4 µs of 4.6 on a 2-core machine): cancelling 100k
+ * tasks would spend most of its time describing where it was called from.
+ */
+export function cancellation(
+  message: string,
+  options: CancelledErrorOptions,
+  withStack: boolean,
+): CancelledError {
+  if (withStack) return new CancelledError(message, options);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CancelledError(message, options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Thrown by `timeout()`, `timeoutAt()` and `waitFor()` when their own
  * deadline expires, and by `asCompleted()` when its `timeout` runs out.
  * A cancellation that came from outside stays a {@link CancelledError}.

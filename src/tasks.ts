@@ -10,7 +10,12 @@
 
 import { inspect } from 'node:util';
 import { envSession, noteTaskStart } from './debug.js';
-import { asCancellation, CancelledError, InvalidStateError } from './exceptions.js';
+import {
+  asCancellation,
+  type CancelledError,
+  cancellation,
+  InvalidStateError,
+} from './exceptions.js';
 import { type ErrorRecord, type RunContext, retrieve, track } from './internal/report.js';
 import {
   addWaiter,
@@ -333,7 +338,9 @@ export class Task<T> extends Scope implements PromiseLike<T> {
     if (this._state !== State.Pending) return false;
     const message =
       typeof reason === 'string' ? reason : `Task '${this.name}' (#${this.id}) was cancelled`;
-    requestCancel(this, new CancelledError(message, { reason }));
+    // Debug-mode tasks (those with a creation stack) also record where
+    // cancel() was called; otherwise the error carries no stack trace.
+    requestCancel(this, cancellation(message, { reason }, this._creationStack !== undefined));
     return true;
   }
 

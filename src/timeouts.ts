@@ -11,7 +11,13 @@
  */
 
 import { inspect } from 'node:util';
-import { abortCause, CancelledError, InvalidStateError, TimeoutError } from './exceptions.js';
+import {
+  abortCause,
+  CancelledError,
+  cancellation,
+  InvalidStateError,
+  TimeoutError,
+} from './exceptions.js';
 import {
   closeScope,
   currentScope,
@@ -174,7 +180,11 @@ function expire(scope: Timeout): void {
   // The body gets a CancelledError (turned into TimeoutError on the way
   // out); the signal aborts with the TimeoutError itself, so fetch() and
   // friends reject with it.
-  const cancel = new CancelledError('Timeout expired', { cause: reason, reason });
+  const cancel = cancellation(
+    'Timeout expired',
+    { cause: reason, reason },
+    (scope._task as { _creationStack?: string })._creationStack !== undefined,
+  );
   requestCancel(scope, cancel, scope, reason);
 }
 

@@ -206,6 +206,27 @@ describe('debug mode', () => {
     assert.match(stderr, /Task 'outside' \(#1\) failed[\s\S]*Task created at:[\s\S]*debug-env\.ts/);
   });
 
+  test('a CancelledError records where cancel() was called in debug mode only', async () => {
+    const errorOf = async (debug: boolean) =>
+      run(
+        async () => {
+          const t = createTask(() => sleep(1_000));
+          await sleep(1);
+          t.cancel();
+          return t.then(
+            () => undefined,
+            (e: Error) => e,
+          );
+        },
+        { debug },
+      );
+    const plain = await errorOf(false);
+    assert.equal(plain?.name, 'CancelledError');
+    assert.doesNotMatch(plain!.stack!, /\n\s+at /);
+    const debugged = await errorOf(true);
+    assert.match(debugged!.stack!, /debug\.test\.ts/);
+  });
+
   test('bad options are rejected naming the argument', async () => {
     await assert.rejects(
       run(async () => {}, { debug: 'yes' as never }),
