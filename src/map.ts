@@ -90,9 +90,10 @@ function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<
 /** One `map` call: its running tasks, its permits, its first failure. */
 class MapRun<T, R> {
   readonly results: R[] = [];
-  readonly running = new Set<Task<void>>();
+  /** Calls running (or about to start), with the index their result goes to. */
+  readonly running = new Map<Task<R>, number>();
   readonly slots: Semaphore;
-  failed: Task<void> | undefined = undefined;
+  failed: Task<R> | undefined = undefined;
   stopping = false;
   idle: Suspension<void> | undefined = undefined;
   readonly passSignal: boolean;
@@ -106,8 +107,10 @@ class MapRun<T, R> {
     this.passSignal = fn.length > 2; // the signal is built lazily: only for those who take it
   }
 
-  readonly onDone = (task: Task<void>): void => {
+  readonly onDone = (task: Task<R>): void => {
+    const index = this.running.get(task)!;
     this.running.delete(task);
+    if (task._state === TaskState.Succeeded) this.results[index] = task._outcome as R;
     // Released here, not in the call's finally: a call cancelled before it
     // started never runs one, and its permit would be lost.
     this.slots.release();
@@ -119,29 +122,42 @@ class MapRun<T, R> {
   };
 
   start(item: T, index: number): void {
-    const task = new Task<void>(
+    const fn = this.fn;
+    // The task's value is the call's result, stored by onDone: no wrapper
+    // async function (and its promise) per item.
+    const task = new Task<R>(
       this.passSignal
-        ? (signal: AbortSignal) => this.call(item, index, signal)
-        : () => this.call(item, index, undefined),
+        ? (signal: AbortSignal) => fn(item, index, signal)
+        : () => fn(item, index, undefined as unknown as AbortSignal),
     );
-    this.running.add(task);
+    this.running.set(task, index);
     task._onDone(this.onDone);
   }
 
-  async call(item: T, index: number, signal: AbortSignal | undefined): Promise<void> {
-    this.results[index] = await this.fn(item, index, signal as AbortSignal);
+  /**
+   * A slot for the next call: taken at once while one is free (no promise,
+   * no turn of the microtask queue per item; taking a free permit is no
+   * checkpoint anyway), else waited for.
+   */
+  acquire(): Promise<true> | undefined {
+    const slots = this.slots;
+    if (slots._value > 0 && slots._waiters.size === 0) {
+      slots._value--;
+      return undefined;
+    }
+    return slots.acquire();
   }
 
   stop(): void {
     this.stopping = true;
-    for (const task of this.running) task.cancel('map stopped');
+    for (const task of this.running.keys()) task.cancel('map stopped');
   }
 
   /** Wait until no call runs; `interruptible` makes it a checkpoint. */
   async drain(interruptible: boolean): Promise<void> {
     while (this.running.size > 0) {
       const wait = (this.idle = new Suspension<void>(interruptible ? currentScope() : undefined));
-      wait.describe = () => ({ kind: 'tasks', via: 'map', ids: notDone(this.running) });
+      wait.describe = () => ({ kind: 'tasks', via: 'map', ids: notDone(this.running.keys()) });
       try {
         await wait.checkPending().promise;
       } finally {
@@ -160,7 +176,8 @@ async function mapIn<T, R>(
   try {
     if (Array.isArray(items)) {
       for (let i = 0; i < items.length; i++) {
-        await run.slots.acquire();
+        const wait = run.acquire();
+        if (wait !== undefined) await wait;
         if (run.stopping) break;
         run.start(items[i] as T, i);
       }
@@ -172,7 +189,8 @@ async function mapIn<T, R>(
       try {
         for (let i = 0; ; i++) {
           // A slot first, then the item: a lazy source is read only as fast as it is consumed.
-          await run.slots.acquire();
+          const wait = run.acquire();
+          if (wait !== undefined) await wait;
           if (run.stopping) break;
           const next = await iterator.next();
           if (next.done) break;

@@ -215,7 +215,7 @@ describe('debug mode', () => {
           t.cancel();
           return t.then(
             () => undefined,
-            (e: Error) => e,
+            (e: unknown) => e as Error,
           );
         },
         { debug },
