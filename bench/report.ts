@@ -13,7 +13,7 @@ import {
   type ScenarioResult,
   type SuiteResult,
 } from './results.js';
-import { quantile } from './stats.js';
+import { median, quantile } from './stats.js';
 
 const fmtInt = (x: number): string => Math.round(x).toLocaleString('en');
 
@@ -159,15 +159,16 @@ function checks(): Check[] {
   }
   list.push({
     scenario: 'spawn',
-    target: 'weft ÷ raw `Promise.all` (raw measured alone)',
+    target: 'weft ÷ raw `Promise.all` (raw at its fastest: alone or same run)',
     value: (s) => {
       const raw = s.rows.find((r) => r.name === 'raw Promise.all');
       const weft = mid(referenceRow(s));
-      const base =
-        raw?.alone !== undefined && raw.alone.length > 0
-          ? mid({ ...raw, samples: raw.alone })
-          : mid(raw);
-      return weft === undefined || base === undefined ? undefined : weft / base;
+      // Alone is the fair floor on Node 20 (no promise hooks yet); on Node 24
+      // it is only the first, colder measurement. The faster one is the stricter floor.
+      const figures = [mid(raw), raw?.alone?.length ? median(raw.alone) : undefined].filter(
+        (x): x is number => x !== undefined,
+      );
+      return weft === undefined || figures.length === 0 ? undefined : weft / Math.min(...figures);
     },
     met: (v, node) => v <= (node >= 24 ? 1.5 : 2.5),
     limit: (node) => (node >= 24 ? '≤ 1.5' : '≤ 2.5'),
