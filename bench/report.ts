@@ -85,7 +85,7 @@ const WHY: Record<string, string> = {
   'memory:python':
     "Python's figure is from `tracemalloc` (objects allocated by the interpreter): an asyncio task and its coroutine are about as heavy as a weft task, so a 5× margin is out of reach.",
   'map:effect':
-    '`map` runs every call as a weft task (cancellable one by one), and on Node 20 starting a task from inside another toggles the promise hooks (`AsyncLocalStorage.exit`), a large share of the profile; `Effect.forEach` reuses a few worker fibers.',
+    '`map` runs every call as a weft task (cancellable one by one), and on Node 20 starting a task from inside another toggles the promise hooks (`AsyncLocalStorage.exit`); `Effect.forEach` reuses a few worker fibers.',
   'map:p-limit':
     '`map` runs every call as a weft task, with its own cancel scope and `AsyncLocalStorage` context (see the spawn floor row), where p-limit runs a bare promise; on Node 20 starting a task from inside another also toggles the promise hooks (`AsyncLocalStorage.exit`).',
 };
