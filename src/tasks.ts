@@ -132,10 +132,10 @@ function scheduleStart(task: Task<unknown>): void {
   if (!startScheduled) {
     startScheduled = true;
     batchBorn = bornNow();
-    // The flush must not run in the creator's context; exit() only when there
-    // is one (on Node 20 it toggles the promise hooks, which is not cheap).
+    // The flush must not run in the creator's context. run(undefined), not
+    // exit(): on Node 20 exit() switches the promise hooks off and on again.
     if (storage.getStore() === undefined) queueMicrotask(flushStartQueue);
-    else storage.exit(queueMicrotask, flushStartQueue);
+    else storage.run(undefined, queueMicrotask, flushStartQueue);
   }
 }
 
@@ -606,8 +606,9 @@ class Deferred<T> {
 }
 
 function scheduleCallback(callback: DoneListener, task: Task<unknown>): void {
-  // Outside the task's own context: a callback is not part of the task.
-  storage.exit(queueMicrotask, () => {
+  // Outside the task's own context: a callback is not part of the task
+  // (run(undefined) rather than exit(), which toggles Node 20's promise hooks).
+  storage.run(undefined, queueMicrotask, () => {
     try {
       callback(task);
     } catch (error) {

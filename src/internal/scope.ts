@@ -42,7 +42,7 @@ export interface ScopeOwner {
   _inFlight: boolean;
 }
 
-export const storage = new AsyncLocalStorage<Scope>();
+export const storage = new AsyncLocalStorage<Scope | undefined>();
 
 /** The innermost scope of the code that is running, if it runs in a task. */
 export function currentScope(): Scope | undefined {
