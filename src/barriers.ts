@@ -6,7 +6,7 @@
 
 import { inspect } from 'node:util';
 import { BrokenBarrierError } from './exceptions.js';
-import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
+import { label, nameFrom, type PrimitiveOptions, unlabelled } from './internal/named.js';
 import { checkInteger } from './internal/validate.js';
 import { type ListWaiter, WaitList } from './internal/waitlist.js';
 import type { WaitTarget } from './snapshot-types.js';
@@ -61,7 +61,7 @@ export class Barrier {
 
   /** @internal */
   _waitTarget(): WaitTarget {
-    return { kind: 'barrier', name: this.name ?? null, detail: String(this) };
+    return { kind: 'barrier', name: this.name ?? null, detail: unlabelled(this, this.name) };
   }
 
   /** How many tasks must arrive to trip the barrier. */

@@ -12,7 +12,7 @@
 import { inspect } from 'node:util';
 import { CancelledError, InvalidStateError } from './exceptions.js';
 import { runHolding } from './internal/exclusive.js';
-import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
+import { label, nameFrom, type PrimitiveOptions, unlabelled } from './internal/named.js';
 import { checkFunction, checkInteger, show } from './internal/validate.js';
 import { type ListWaiter, WaitList } from './internal/waitlist.js';
 import type { WaitTarget } from './snapshot-types.js';
@@ -56,7 +56,7 @@ export class Lock {
 
   /** @internal */
   _waitTarget(): WaitTarget {
-    return { kind: 'lock', name: this.name ?? null, detail: String(this) };
+    return { kind: 'lock', name: this.name ?? null, detail: unlabelled(this, this.name) };
   }
 
   /** True while some code holds the lock. */
@@ -154,7 +154,7 @@ export class Event {
 
   /** @internal */
   _waitTarget(): WaitTarget {
-    return { kind: 'event', name: this.name ?? null, detail: String(this) };
+    return { kind: 'event', name: this.name ?? null, detail: unlabelled(this, this.name) };
   }
 
   /** True once `set()` was called (and `clear()` was not, since). */
@@ -239,7 +239,7 @@ export class Condition {
 
   /** @internal */
   _waitTarget(): WaitTarget {
-    return { kind: 'condition', name: this.name ?? null, detail: String(this) };
+    return { kind: 'condition', name: this.name ?? null, detail: unlabelled(this, this.name) };
   }
 
   /** Whether the underlying lock is held. */

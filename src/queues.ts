@@ -16,7 +16,7 @@
 
 import { inspect } from 'node:util';
 import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown } from './exceptions.js';
-import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
+import { label, nameFrom, type PrimitiveOptions, unlabelled } from './internal/named.js';
 import { checkFunction, checkInteger, checkOptionalBoolean, show } from './internal/validate.js';
 import { WaitList } from './internal/waitlist.js';
 import type { WaitTarget } from './snapshot-types.js';
@@ -29,7 +29,7 @@ function queueOwner(queue: Queue<never>, op: 'get' | 'put' | 'join') {
   return {
     _waiterCancelled(): void {},
     _waitTarget(): WaitTarget {
-      return { kind: 'queue', op, name: queue.name ?? null, detail: String(queue) };
+      return { kind: 'queue', op, name: queue.name ?? null, detail: unlabelled(queue, queue.name) };
     },
   };
 }

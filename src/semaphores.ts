@@ -7,7 +7,7 @@
 
 import { inspect } from 'node:util';
 import { runHolding } from './internal/exclusive.js';
-import { label, nameFrom, type PrimitiveOptions } from './internal/named.js';
+import { label, nameFrom, type PrimitiveOptions, unlabelled } from './internal/named.js';
 import { checkInteger } from './internal/validate.js';
 import { type ListWaiter, WaitList } from './internal/waitlist.js';
 import type { WaitTarget } from './snapshot-types.js';
@@ -58,7 +58,7 @@ export class Semaphore {
 
   /** @internal */
   _waitTarget(): WaitTarget {
-    return { kind: 'semaphore', name: this.name ?? null, detail: String(this) };
+    return { kind: 'semaphore', name: this.name ?? null, detail: unlabelled(this, this.name) };
   }
 
   /** True when `acquire()` would wait. */

@@ -51,7 +51,7 @@ function readVersion(): string {
  *   const tasks = new Map(snapshot().tasks.map((t) => [t.name, t]));
  *   console.log(tasks.get('main')?.state); // running
  *   console.log(tasks.get('sleeper')?.waitingOn[0]?.kind); // sleep
- *   console.log(tasks.get('blocked')?.waitingOn[0]); // { kind: 'lock', name: 'db', detail: "Lock<'db' locked waiters=1>" }
+ *   console.log(tasks.get('blocked')?.waitingOn[0]); // { kind: 'lock', name: 'db', detail: 'Lock<locked waiters=1>' }
  *   sleeper.cancel();
  *   blocked.cancel();
  * });

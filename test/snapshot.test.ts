@@ -169,20 +169,20 @@ describe('snapshot()', () => {
         assert.ok(left > 800 && left <= 1_100, `until is ${left} ms away`);
       }
       assert.deepEqual(on('lock'), [
-        { kind: 'lock', name: 'db', detail: "Lock<'db' locked waiters=1>" },
+        { kind: 'lock', name: 'db', detail: 'Lock<locked waiters=1>' },
       ]);
       assert.deepEqual(on('event'), [
-        { kind: 'event', name: 'ready', detail: "Event<'ready' unset waiters=1>" },
+        { kind: 'event', name: 'ready', detail: 'Event<unset waiters=1>' },
       ]);
       assert.equal(on('condition')[0]?.kind, 'condition');
       assert.deepEqual(on('semaphore'), [
-        { kind: 'semaphore', name: 'slots', detail: "Semaphore<'slots' value=0 waiters=1>" },
+        { kind: 'semaphore', name: 'slots', detail: 'Semaphore<value=0 waiters=1>' },
       ]);
       assert.deepEqual(on('bounded'), [
         { kind: 'semaphore', name: null, detail: 'BoundedSemaphore<value=0 waiters=1>' },
       ]);
       assert.deepEqual(on('barrier'), [
-        { kind: 'barrier', name: 'start', detail: "Barrier<'start' filling waiting=1/3>" },
+        { kind: 'barrier', name: 'start', detail: 'Barrier<filling waiting=1/3>' },
       ]);
       assert.deepEqual(
         on('get').map((w) => w.kind === 'queue' && [w.op, w.name]),

@@ -33,3 +33,9 @@ export function nameFrom(
 export function label(name: string | undefined): string {
   return name === undefined ? '' : `'${name}' `;
 }
+
+/** `toString()` without the name (for reports that show the name on its own). */
+export function unlabelled(primitive: object, name: string | undefined): string {
+  const text = String(primitive);
+  return name === undefined ? text : text.replace(`<${label(name)}`, '<');
+}
