@@ -17,13 +17,7 @@
 import { createHook } from 'node:async_hooks';
 import { currentScope } from './internal/scope.js';
 import { creationLocation } from './internal/stacks.js';
-import {
-  checkFunction,
-  checkInteger,
-  checkOptions,
-  firstError,
-  show,
-} from './internal/validate.js';
+import { checkFunction, checkInteger, firstError, show } from './internal/validate.js';
 
 /** Options of debug mode: `run(main, { debug: { slowCallbackMs: 50 } })`. */
 export interface DebugOptions {
@@ -109,7 +103,6 @@ export function checkDebugOption(value: unknown): Error | undefined {
   }
   const options = value as DebugOptions;
   return firstError(
-    checkOptions('options.debug', options),
     options.slowCallbackMs === undefined
       ? undefined
       : checkInteger('options.debug.slowCallbackMs', options.slowCallbackMs, 1),

@@ -16,14 +16,11 @@ export interface PrimitiveOptions {
 }
 
 /** The validated `options.name`; throws `TypeError` naming the argument. */
-export function nameFrom(
-  options: PrimitiveOptions | undefined,
-  argument = 'options',
-): string | undefined {
+export function nameFrom(options: PrimitiveOptions | undefined): string | undefined {
   if (options === undefined) return undefined;
   const error = firstError(
-    checkOptions(argument, options),
-    checkOptionalString(`${argument}.name`, options.name),
+    checkOptions('options', options),
+    checkOptionalString('options.name', options.name),
   );
   if (error !== undefined) throw error;
   return options.name;

@@ -5,8 +5,7 @@
  * collected, or, for tasks created outside `run()`, before the process exits.
  */
 
-import type { DebugSession } from '../debug.js';
-import { creationLocation } from './stacks.js';
+import { type DebugSession, taskReport } from '../debug.js';
 
 /** What a report says about the task that failed. */
 export interface TaskInfo {
@@ -117,12 +116,7 @@ export function report(record: ErrorRecord): void {
     session.report({
       code: 'WEFT_UNRETRIEVED_ERROR',
       message: `weft: task '${name}' (#${id}) failed and its error was never retrieved: ${detail}`,
-      task: {
-        id,
-        name,
-        location: creationStack === undefined ? null : creationLocation(creationStack),
-        stack: creationStack ?? null,
-      },
+      task: taskReport({ id, name, _creationStack: creationStack }),
     });
     return;
   }

@@ -70,16 +70,16 @@ export abstract class Scope {
     this._parent = parent;
   }
 
-  /**
-   * Aborts when this scope is cancelled (or an enclosing scope is), and
-   * stays aborted. Pass it to `fetch`, streams, child processes and drivers.
-   * Created on first use.
-   */
   /** @internal */
   get _aborted(): boolean {
     return this._abortReason !== undefined;
   }
 
+  /**
+   * Aborts when this scope is cancelled (or an enclosing scope is), and
+   * stays aborted. Pass it to `fetch`, streams, child processes and drivers.
+   * Created on first use.
+   */
   get signal(): AbortSignal {
     let controller = this._controller;
     if (controller === undefined) {
@@ -148,12 +148,6 @@ function markInFlight(owner: ScopeOwner): void {
   queueMicrotask(() => clearInFlight(owner));
 }
 
-/**
- * One cancellation request against `target` (the scope whose waiters get
- * the error). `signalScope` is the scope whose signal aborts: the task for
- * `task.cancel()`, the timeout or group for their own cancellations;
- * `signalReason` is what that signal aborts with.
- */
 /** Tasks a cancellation is being delivered into, innermost last (nested through awaits). */
 const delivering: ScopeOwner[] = [];
 
@@ -162,6 +156,12 @@ export function isDelivering(owner: ScopeOwner): boolean {
   return delivering.includes(owner);
 }
 
+/**
+ * One cancellation request against `target` (the scope whose waiters get
+ * the error). `signalScope` is the scope whose signal aborts: the task for
+ * `task.cancel()`, the timeout or group for their own cancellations;
+ * `signalReason` is what that signal aborts with.
+ */
 export function requestCancel(
   target: Scope,
   error: CancelledError,
@@ -178,7 +178,7 @@ export function requestCancel(
   // B, B awaits A) cancelling A cancels B, whose wait cancels A again.
   // While this delivery runs, such a request merges into it, as requests
   // made before delivery do; without this the stack overflows.
-  if (delivering.includes(owner)) return;
+  if (isDelivering(owner)) return;
   delivering.push(owner);
   let taken: boolean;
   try {

@@ -178,5 +178,3 @@ export function activeTimers(): number {
   }
   return count;
 }
-
-export { MAX_DELAY };
