@@ -2,6 +2,7 @@
 
 import { request } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
+import { CancelledError, currentSignal, sleep } from '../src/index.js';
 import type { Logger } from '../src/web/index.js';
 
 /** Listen on a free port of 127.0.0.1; resolves with the base URL. */
@@ -54,4 +55,26 @@ export function abandon(url: string, afterMs: number): Promise<void> {
     req.end();
     setTimeout(() => req.destroy(), afterMs);
   });
+}
+
+/** A handler waiting like a driver that only knows AbortSignal: until the request's signal aborts. */
+export function untilAborted(): Promise<AbortSignal> {
+  const signal = currentSignal()!;
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal)));
+}
+
+/**
+ * A handler that waits outside weft until the client left, lets that turn
+ * pass, then reaches a checkpoint; records whether the checkpoint threw
+ * `CancelledError`.
+ */
+export async function checkpointAfterDisconnect(events: string[]): Promise<void> {
+  await untilAborted();
+  await new Promise((resolve) => setImmediate(resolve)); // still outside weft
+  try {
+    await sleep(1);
+    events.push('not cancelled');
+  } catch (err) {
+    events.push(`cancelled: ${err instanceof CancelledError}`);
+  }
 }

@@ -3,7 +3,15 @@ import { createServer } from 'node:http';
 import { describe, type TestContext, test } from 'node:test';
 import express, { type ErrorRequestHandler } from 'express';
 import { describeAdapter } from '../../../test/web-conformance.js';
-import { abandon, close, eventually, listen, memoryLogger } from '../../../test/web-helpers.js';
+import {
+  abandon,
+  checkpointAfterDisconnect,
+  close,
+  eventually,
+  listen,
+  memoryLogger,
+  untilAborted,
+} from '../../../test/web-helpers.js';
 import { CancelledError, currentSignal, currentTask, sleep } from '../../index.js';
 import { Supervisor } from '../index.js';
 import { backgroundTasks } from './index.js';
@@ -154,9 +162,7 @@ describe('express adapter', () => {
     const app = express();
     app.use(backgroundTasks({ supervisor: new Supervisor() }));
     app.get('/hang', async (_req, res) => {
-      const signal = currentSignal()!;
-      // A driver that only knows AbortSignal.
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      const signal = await untilAborted();
       events.push(`aborted: ${signal.reason instanceof CancelledError}`);
       res.end();
     });
@@ -171,15 +177,7 @@ describe('express adapter', () => {
     const app = express();
     app.use(backgroundTasks({ supervisor: new Supervisor() }));
     app.get('/hang', async (_req, res) => {
-      const signal = currentSignal()!;
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
-      await new Promise((resolve) => setImmediate(resolve)); // still outside weft
-      try {
-        await sleep(1);
-        events.push('not cancelled');
-      } catch (err) {
-        events.push(`cancelled: ${err instanceof CancelledError}`);
-      }
+      await checkpointAfterDisconnect(events);
       res.end();
     });
     app.use(quietOnCancel);

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describeAdapter } from '../../../test/web-conformance.js';
-import { abandon, close, eventually, listen, memoryLogger } from '../../../test/web-helpers.js';
+import {
+  abandon,
+  checkpointAfterDisconnect,
+  close,
+  eventually,
+  listen,
+  memoryLogger,
+} from '../../../test/web-helpers.js';
 import { allTasks, CancelledError, currentSignal, currentTask, sleep } from '../../index.js';
 import { Supervisor } from '../index.js';
 import { weftPlugin } from './index.js';
@@ -205,15 +212,7 @@ describe('fastify adapter', () => {
     const app = Fastify();
     await app.register(weftPlugin, { supervisor: new Supervisor() });
     app.get('/hang', async () => {
-      const signal = currentSignal()!;
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
-      await new Promise((resolve) => setImmediate(resolve)); // still outside weft
-      try {
-        await sleep(1);
-        events.push('not cancelled');
-      } catch (err) {
-        events.push(`cancelled: ${err instanceof CancelledError}`);
-      }
+      await checkpointAfterDisconnect(events);
       return 'late';
     });
     const base = await serve(t, app);
