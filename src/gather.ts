@@ -4,7 +4,7 @@
  * @module
  */
 
-import { CancelledError } from './exceptions.js';
+import type { CancelledError } from './exceptions.js';
 import {
   addWaiter,
   currentScope,
@@ -47,7 +47,8 @@ export interface GatherOptions {
 
 class Gathering implements Waiter {
   remaining: number;
-  cancelRequested = false;
+  /** The cancellation that cancelled this gather: what it rejects with once its children are done. */
+  cancelRequested: CancelledError | undefined = undefined;
   settled = false;
   readonly promise: Promise<unknown[]>;
   private resolve!: (results: unknown[]) => void;
@@ -81,14 +82,16 @@ class Gathering implements Waiter {
     if (this.settled) return false;
     let any = false;
     for (const child of this.children) if (cancelWith(child, error)) any = true;
-    if (any) this.cancelRequested = true;
+    // The first request is the one the caller sees (asyncio's gather keeps
+    // its cancel message); later ones merge into it.
+    if (any) this.cancelRequested ??= error;
     return any;
   }
 
   private childDone(child: Task<unknown>): void {
     this.remaining--;
     if (this.settled) return;
-    if (!this.returnExceptions && !this.cancelRequested) {
+    if (!this.returnExceptions && this.cancelRequested === undefined) {
       if (child._state === TaskState.Failed) {
         child._markRetrieved();
         this.finish(false, child._outcome);
@@ -100,14 +103,14 @@ class Gathering implements Waiter {
       }
     }
     if (this.remaining > 0) return;
-    if (this.cancelRequested) {
+    if (this.cancelRequested !== undefined) {
       const failed = this.children.find((c) => c._state === TaskState.Failed);
       if (failed !== undefined && !this.returnExceptions) {
         failed._markRetrieved();
         this.finish(false, failed._outcome);
         return;
       }
-      this.finish(false, new CancelledError('gather() was cancelled'));
+      this.finish(false, this.cancelRequested);
       return;
     }
     const results = this.children.map((c) => {
@@ -169,6 +172,16 @@ export function gather<const T extends readonly Awaitee[]>(
 ): Promise<GatherResults<T>>;
 export function gather<const T extends readonly Awaitee[]>(...aws: T): Promise<GatherResults<T>>;
 export function gather(...args: unknown[]): Promise<unknown[]> {
+  // Never a synchronous throw: an options getter or a `then` getter that
+  // throws, like a bad argument, rejects the returned promise.
+  try {
+    return gatherAll(args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function gatherAll(args: unknown[]): Promise<unknown[]> {
   let inputs: readonly unknown[] = args;
   let options: GatherOptions | undefined;
   let label = 'aws';
@@ -186,16 +199,28 @@ export function gather(...args: unknown[]): Promise<unknown[]> {
   const error = firstError(
     checkOptions('options', options),
     checkOptionalBoolean('options.returnExceptions', options?.returnExceptions),
-    ...inputs.map((aw, i) =>
-      isAwaitable(aw)
-        ? undefined
-        : new TypeError(
-            `Expected \`${label}[${i}]\` to be a Task, a promise or a function, got ${show(aw)}`,
-          ),
-    ),
+    checkAwaitables(inputs, label),
   );
   if (error !== undefined) return Promise.reject(error);
   if (inputs.length === 0) return Promise.resolve([]);
+  const returnExceptions = options?.returnExceptions === true;
   const children = inputs.map((aw) => toTask(aw as Awaitee));
-  return new Gathering(children, options?.returnExceptions === true, currentScope()).promise;
+  return new Gathering(children, returnExceptions, currentScope()).promise;
+}
+
+/**
+ * The first input that is not awaitable, as a TypeError. A loop, not a
+ * spread into a call: `gather(...tasks)` with 100k tasks is a common port
+ * of asyncio's `gather(*tasks)`, and spreading them again overflows the stack.
+ */
+function checkAwaitables(inputs: readonly unknown[], label: string): TypeError | undefined {
+  for (let i = 0; i < inputs.length; i++) {
+    const aw = inputs[i];
+    if (!isAwaitable(aw)) {
+      return new TypeError(
+        `Expected \`${label}[${i}]\` to be a Task, a promise or a function, got ${show(aw)}`,
+      );
+    }
+  }
+  return undefined;
 }

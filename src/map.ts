@@ -56,7 +56,14 @@ export function map<T, R>(
   fn: MapFn<T, R>,
   options?: MapOptions,
 ): Promise<R[]> {
-  const concurrency = options?.concurrency ?? Number.POSITIVE_INFINITY;
+  let concurrency: unknown;
+  try {
+    // An options getter that throws rejects, as any bad input does.
+    concurrency = isObject(options) ? options.concurrency : undefined;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  concurrency ??= Number.POSITIVE_INFINITY;
   const error = firstError(
     isIterable(items)
       ? undefined
@@ -66,9 +73,13 @@ export function map<T, R>(
     checkConcurrency(concurrency),
   );
   if (error !== undefined) return Promise.reject(error);
-  if (currentScope() === undefined)
-    return inImplicitTask(() => mapIn(items, fn, concurrency), 'map');
-  return mapIn(items, fn, concurrency);
+  const limit = concurrency as number;
+  if (currentScope() === undefined) return inImplicitTask(() => mapIn(items, fn, limit), 'map');
+  return mapIn(items, fn, limit);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function checkConcurrency(value: unknown): Error | undefined {
@@ -186,19 +197,32 @@ async function mapIn<T, R>(
         Symbol.asyncIterator in items
           ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
           : (items as Iterable<T>)[Symbol.iterator]();
+      // As `for await` does: return() closes a source left early (a
+      // failure, a cancellation), not one that ended or whose next() threw.
+      let open = true;
       try {
         for (let i = 0; ; i++) {
           // A slot first, then the item: a lazy source is read only as fast as it is consumed.
           const wait = run.acquire();
           if (wait !== undefined) await wait;
           if (run.stopping) break;
+          open = false;
           const next = await iterator.next();
           if (next.done) break;
+          open = true;
           run.start(next.value, i);
         }
-      } finally {
-        await iterator.return?.();
+      } catch (error) {
+        // Leaving on an error: that error is the one to report, even if
+        // closing the source throws too.
+        if (open) {
+          try {
+            await iterator.return?.();
+          } catch {}
+        }
+        throw error;
       }
+      if (open) await iterator.return?.();
     }
     await run.drain(true);
   } catch (error) {

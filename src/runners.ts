@@ -107,9 +107,23 @@ async function cancelLeftovers(context: RunContext): Promise<void> {
  * ```
  */
 export function run<T>(main: TaskFn<T>, options?: RunOptions): Promise<T> {
-  const error = checkRunOptions(main, options);
-  if (error !== undefined) return Promise.reject(error);
-  return startRun(main, options).promise;
+  try {
+    // An options getter that throws rejects, as any bad input to a function
+    // returning a promise does; each option is read once.
+    const given = readRunOptions(options);
+    const error = checkRunOptions(main, given);
+    if (error !== undefined) return Promise.reject(error);
+    return startRun(main, given).promise;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The options, each read once into a plain object (anything not an object is left for the checks). */
+function readRunOptions(options: RunOptions | undefined): RunOptions | undefined {
+  if (typeof options !== 'object' || options === null) return options;
+  const { name, debug, onUnretrievedError } = options;
+  return { name, debug, onUnretrievedError };
 }
 
 function startRun<T>(main: TaskFn<T>, options: RunOptions | undefined) {
@@ -145,10 +159,11 @@ function startRun<T>(main: TaskFn<T>, options: RunOptions | undefined) {
  * ```
  */
 export function runMain(main: TaskFn<unknown>, options?: RunOptions): void {
-  const error = checkRunOptions(main, options);
+  const given = readRunOptions(options);
+  const error = checkRunOptions(main, given);
   if (error !== undefined) throw error;
   let interrupted = 0;
-  const { task: mainTask, promise } = startRun(main, options);
+  const { task: mainTask, promise } = startRun(main, given);
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupted++;
     if (interrupted > 1) {

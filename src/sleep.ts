@@ -13,6 +13,7 @@ import {
   takePending,
   type Waiter,
 } from './internal/scope.js';
+import { callSoon, cancelSoon, type SoonEntry } from './internal/soon.js';
 import { armTimer, startTimer, stopTimer, TimerEntry, timerDuration } from './internal/timers.js';
 import { checkDuration } from './internal/validate.js';
 import type { WaitTarget } from './snapshot-types.js';
@@ -47,32 +48,32 @@ class SleepWaiter<T> extends TimerEntry implements Waiter {
   }
 }
 
-/** `sleep(0)`: waits for an immediate (one turn of the event loop) instead of a timer. */
-class YieldWaiter<T> extends SleepWaiter<T> {
-  immediate: ReturnType<typeof setImmediate> | undefined = undefined;
+/**
+ * `sleep(0)` and `checkpoint()`: wait for the next turn of the event loop in
+ * the ready queue, not for a timer, so that every task woken in one turn
+ * resumes before what those tasks then trigger (asyncio's order).
+ */
+class YieldWaiter<T> extends SleepWaiter<T> implements SoonEntry {
+  _soonQueued = false;
   override describe(): WaitTarget {
     return { kind: 'sleep', ms: 0, until: Date.now() };
   }
+  _runSoon(): void {
+    this._fire();
+  }
   override cancel(error: CancelledError): boolean {
-    if (this.immediate === undefined) return false;
-    clearImmediate(this.immediate);
-    this.immediate = undefined;
+    if (!cancelSoon(this)) return false;
     removeWaiter(this.scope, this);
     this.reject(error);
     return true;
   }
 }
 
-function wakeNow<T>(waiter: YieldWaiter<T>): void {
-  waiter.immediate = undefined;
-  waiter._fire();
-}
-
 function suspend<T>(ms: number, value: T): Promise<T> {
   const scope = currentScope();
   if (scope === undefined) {
     return new Promise<T>((resolve) => {
-      if (ms === 0) setImmediate(resolve, value);
+      if (ms === 0) callSoon({ _soonQueued: false, _runSoon: () => resolve(value) });
       else startTimer(ms, resolve, value);
     });
   }
@@ -81,9 +82,8 @@ function suspend<T>(ms: number, value: T): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let waiter: SleepWaiter<T>;
     if (ms === 0) {
-      const yielding = new YieldWaiter(scope, value, resolve, reject);
-      yielding.immediate = setImmediate(wakeNow, yielding);
-      waiter = yielding;
+      waiter = new YieldWaiter(scope, value, resolve, reject);
+      callSoon(waiter as YieldWaiter<T>);
     } else {
       waiter = new SleepWaiter(scope, value, resolve, reject);
       armTimer(waiter, ms);

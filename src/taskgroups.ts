@@ -37,6 +37,14 @@ export interface GroupTaskOptions {
    * @default `Task-<id>`
    */
   name?: string;
+  /**
+   * Run the function synchronously up to its first `await`, inside
+   * `createTask` itself, as the top-level `createTask`'s `eager` (asyncio's eager
+   * tasks in a group). A child that fails before `createTask` returns
+   * cancels the group's body at its next checkpoint, as any failed child.
+   * @default false
+   */
+  eager?: boolean;
 }
 
 const State = { Running: 0, Exiting: 1, Finished: 2 } as const;
@@ -136,8 +144,11 @@ export class TaskGroup extends Scope {
         state: 'shutting down',
       });
     }
-    const task = new Task(fn, { name: options?.name });
-    this._tasks.add(task as Task<unknown>);
+    // The same checks as createTask's: a misspelt or mistyped option throws
+    // rather than being silently dropped.
+    const task = new Task(fn, options);
+    // An eager child may be done already: _onDone then reports it at once.
+    if (!task.done()) this._tasks.add(task as Task<unknown>);
     (task as Task<unknown>)._onDone(this._listener);
     return task;
   }

@@ -122,7 +122,17 @@ export function taskAge(task: Task<unknown>): number {
 function flushStartQueue(): void {
   // Tasks created while this loop runs are appended and started in order too.
   const queue = startQueue;
-  for (let i = 0; i < queue.length; i++) startTask(queue[i]!);
+  for (let i = 0; i < queue.length; i++) {
+    const task = queue[i]!;
+    try {
+      startTask(task);
+    } catch (error) {
+      // startTask catches what the task's own code throws; this is the last
+      // guard of the queue itself: a throw escaping here would leave
+      // `startScheduled` set, and no task created afterwards would ever start.
+      task._onThrow(error);
+    }
+  }
   startQueue = [];
   startScheduled = false;
 }
@@ -160,18 +170,26 @@ function runBody(task: Task<unknown>): void {
     awaitForeign(task, body as PromiseLike<unknown>);
     return;
   }
-  let result: unknown;
+  // Anything user code can throw here fails the task: the function itself, a
+  // `then` getter on what it returned, or a `then` that throws.
   try {
-    result = body.length === 0 ? (body as () => unknown)() : body(task.signal);
+    const result = body.length === 0 ? (body as () => unknown)() : body(task.signal);
+    if (result instanceof Promise && Object.getPrototypeOf(result) === Promise.prototype) {
+      // Reactions of a native promise run in the context they were registered
+      // in, the task's own: no closure per task.
+      result.then(onBodyReturn, onBodyThrow);
+    } else if (isThenable(result)) {
+      // Any other thenable may call back from another task's context, or
+      // twice: bind the task (settling twice is a no-op).
+      result.then(
+        (value) => task._onReturn(value),
+        (error) => task._onThrow(error),
+      );
+    } else {
+      task._onReturn(result);
+    }
   } catch (error) {
     task._onThrow(error);
-    return;
-  }
-  if (isThenable(result)) {
-    // Reactions run in the context they were registered in: the task's own.
-    result.then(onBodyReturn, onBodyThrow);
-  } else {
-    task._onReturn(result);
   }
 }
 
@@ -191,10 +209,26 @@ function awaitForeign(task: Task<unknown>, promise: PromiseLike<unknown>): void 
     (value) => task._onReturn(value),
     (error) => task._onThrow(error),
   );
-  promise.then(
-    (value) => wait.resolve(value),
-    (error) => wait.reject(error),
-  );
+  try {
+    promise.then(
+      (value) => wait.resolve(value),
+      (error) => wait.reject(error),
+    );
+  } catch (error) {
+    // A thenable whose `then` throws: the task fails with that error.
+    wait.reject(error);
+  }
+}
+
+/** What a task wraps when its argument's `then` getter threw: a thenable that rejects with it. */
+function rejectingThenable(error: unknown): PromiseLike<never> {
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: a stand-in for the thenable whose getter threw.
+    then(_onFulfilled, onRejected) {
+      onRejected?.(error);
+      return Promise.resolve() as never;
+    },
+  };
 }
 
 function describeForeign(): WaitTarget {
@@ -285,8 +319,20 @@ export class Task<T> extends Scope implements PromiseLike<T> {
     context: RunContext,
   );
   constructor(fn: TaskFn<T> | PromiseLike<T>, options?: TaskOptions, context?: RunContext) {
-    if (typeof fn !== 'function' && !isThenable(fn)) {
-      throw new TypeError(`Expected \`fn\` to be a function or a promise, got ${show(fn)}`);
+    let body: TaskFn<T> | PromiseLike<T> = fn;
+    if (typeof fn !== 'function') {
+      let thenable: boolean;
+      try {
+        thenable = isThenable(fn);
+      } catch (error) {
+        // A `then` getter that throws: as `Promise.resolve(fn)` does, the
+        // task fails with that error (it is not a bad argument).
+        thenable = true;
+        body = rejectingThenable(error);
+      }
+      if (!thenable) {
+        throw new TypeError(`Expected \`fn\` to be a function or a promise, got ${show(fn)}`);
+      }
     }
     if (options !== undefined) {
       const error = firstError(
@@ -300,7 +346,7 @@ export class Task<T> extends Scope implements PromiseLike<T> {
     this._task = this;
     this.id = nextId++;
     this._name = options?.name;
-    this._body = fn;
+    this._body = body;
     const creator = currentScope()?._task as Task<unknown> | undefined;
     if (creator !== undefined) this._creator = creator.id;
     this._context = context ?? creator?._context;
@@ -707,7 +753,14 @@ export function toTask<T>(aw: Task<T> | PromiseLike<T> | TaskFn<T>): Task<T> {
 
 /** @internal Is this a valid awaitable argument? */
 export function isAwaitable(value: unknown): boolean {
-  return value instanceof Task || typeof value === 'function' || isThenable(value);
+  if (value instanceof Task || typeof value === 'function') return true;
+  try {
+    return isThenable(value);
+  } catch {
+    // A `then` getter that throws: a thenable whose task fails with that
+    // error (see the Task constructor), not a bad argument.
+    return true;
+  }
 }
 
 /**

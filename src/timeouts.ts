@@ -26,11 +26,12 @@ import {
   Scope,
   storage,
 } from './internal/scope.js';
+import { callSoon, cancelSoon } from './internal/soon.js';
 import { startTimerAt, stopTimer, type TimerHandle } from './internal/timers.js';
 import {
   checkDeadline,
   checkFunction,
-  checkOptionalDuration,
+  checkOptionalLimit,
   firstError,
 } from './internal/validate.js';
 import { type Awaitable, inImplicitTask } from './tasks.js';
@@ -61,7 +62,8 @@ export class Timeout extends Scope {
   _ms: number | undefined = undefined;
   /** @internal */ _state: State = State.Created;
   /** @internal */ _timer: TimerHandle | undefined = undefined;
-  /** @internal */ _immediate: ReturnType<typeof setImmediate> | undefined = undefined;
+  /** @internal Queued in the ready queue to expire (a deadline already past). */
+  _soonQueued = false;
   /** @internal */ _cancellingAtEnter = 0;
   /** @internal The TimeoutError the signal aborted with, once expired. */
   _reason: TimeoutError | undefined = undefined;
@@ -131,7 +133,7 @@ export class Timeout extends Scope {
     const left = when - performance.now();
     // A deadline already passed expires "soon", as asyncio's call_soon: the
     // body still starts, and is cancelled at its first checkpoint.
-    if (left <= 0) this._immediate = setImmediate(expire, this);
+    if (left <= 0) callSoon(this);
     else this._timer = startTimerAt(when, expire, this);
   }
 
@@ -139,8 +141,12 @@ export class Timeout extends Scope {
   _disarm(): void {
     stopTimer(this._timer);
     this._timer = undefined;
-    if (this._immediate !== undefined) clearImmediate(this._immediate);
-    this._immediate = undefined;
+    cancelSoon(this);
+  }
+
+  /** @internal The ready queue's call: a deadline already past expires. */
+  _runSoon(): void {
+    expire(this);
   }
 
   /** @internal Leave the scope; returns the error to throw instead of `error`, if any. */
@@ -173,7 +179,6 @@ export class Timeout extends Scope {
 
 function expire(scope: Timeout): void {
   scope._timer = undefined;
-  scope._immediate = undefined;
   if (scope._state !== State.Entered) return;
   scope._state = State.Expiring;
   const reason = (scope._reason = scope._timeoutError());
@@ -215,7 +220,10 @@ async function within<T>(
  * Run `fn` with a deadline `ms` milliseconds from now (`null`: none, until
  * rescheduled). On expiry the work is cancelled at its checkpoint, the
  * scope's `signal` aborts, and once the work has settled the call rejects
- * with `TimeoutError`. Rejects with `RangeError` for negative or NaN `ms`.
+ * with `TimeoutError`. As in asyncio, `ms <= 0` is already expired: `fn`
+ * starts, and is cancelled at its first checkpoint (so a computed deadline
+ * that went negative needs no special case). Rejects with `RangeError` for
+ * `NaN`, `TypeError` for a non-number.
  *
  * @example
  * ```ts
@@ -231,7 +239,7 @@ async function within<T>(
  * ```
  */
 export function timeout<T>(ms: number | null, fn: (scope: Timeout) => Awaitable<T>): Promise<T> {
-  const error = firstError(checkOptionalDuration('ms', ms), checkFunction('fn', fn));
+  const error = firstError(checkOptionalLimit('ms', ms), checkFunction('fn', fn));
   if (error !== undefined) return Promise.reject(error);
   const deadline = ms === null ? null : performance.now() + ms;
   const parent = currentScope();

@@ -139,8 +139,9 @@ describe('map', () => {
   });
 
   test('a source that throws cancels the calls and rejects with its error', async () => {
-    function* source() {
+    async function* source() {
       yield 1;
+      await sleep(20); // the first call is running when the source breaks
       throw new Error('source broke');
     }
     let cancelled = false;

@@ -174,12 +174,8 @@ describe('timeout', () => {
 
   test('bad input rejects with RangeError / TypeError naming the argument', async () => {
     await assert.rejects(
-      timeout(-1, () => 1),
-      { name: 'RangeError', message: /`ms`.*-1/ },
-    );
-    await assert.rejects(
       timeout(Number.NaN, () => 1),
-      RangeError,
+      { name: 'RangeError', message: /`ms`.*NaN/ },
     );
     await assert.rejects(
       timeout('5' as never, () => 1),
@@ -214,8 +210,8 @@ describe('waitFor', () => {
   test('bad input', async () => {
     await assert.rejects(waitFor(1 as never, 5), /`aw`/);
     await assert.rejects(
-      waitFor(() => 1, -5),
-      RangeError,
+      waitFor(() => 1, Number.NaN),
+      { name: 'RangeError', message: /`ms`/ },
     );
   });
 });

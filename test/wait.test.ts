@@ -74,7 +74,7 @@ describe('wait', () => {
     });
     const t = createTask(async () => 1);
     await assert.rejects(wait([t], { returnWhen: 'SOON' as never }), /returnWhen/);
-    await assert.rejects(wait([t], { timeout: -1 }), RangeError);
+    await assert.rejects(wait([t], { timeout: Number.NaN }), RangeError);
   });
 });
 
@@ -111,7 +111,7 @@ describe('asCompleted', () => {
   test('empty input ends at once; bad input throws', async () => {
     for await (const _ of asCompleted([])) assert.fail('nothing to yield');
     assert.throws(() => asCompleted([3 as never]), TypeError);
-    assert.throws(() => asCompleted([], { timeout: -1 }), RangeError);
+    assert.throws(() => asCompleted([], { timeout: Number.NaN }), RangeError);
   });
 });
 

@@ -19,6 +19,26 @@ export function checkDuration(name: string, value: unknown): RangeError | TypeEr
   return undefined;
 }
 
+/**
+ * A time limit in milliseconds: any number but NaN. Zero or less is a limit
+ * already reached, as in asyncio (deadline arithmetic may go negative).
+ */
+export function checkLimit(name: string, value: unknown): RangeError | TypeError | undefined {
+  if (typeof value !== 'number') {
+    return new TypeError(`Expected \`${name}\` to be a number of milliseconds, got ${show(value)}`);
+  }
+  if (Number.isNaN(value)) return new RangeError(`Expected \`${name}\` not to be NaN`);
+  return undefined;
+}
+
+/** A time limit or `null`/`undefined` (no limit). */
+export function checkOptionalLimit(
+  name: string,
+  value: unknown,
+): RangeError | TypeError | undefined {
+  return value === null || value === undefined ? undefined : checkLimit(name, value);
+}
+
 /** A duration or `null` (no limit). */
 export function checkOptionalDuration(
   name: string,
