@@ -59,8 +59,13 @@ export interface TaskOptions {
   name?: string;
   /**
    * Run the function synchronously, up to its first `await`, inside
-   * `createTask` itself (asyncio's eager tasks). A function that never
-   * awaits finishes before `createTask` returns.
+   * `createTask` itself (asyncio's eager tasks). What that guarantees: the
+   * code before the first `await` has run when `createTask` returns. A
+   * plain (non-`async`) function that returns a value is then already done
+   * (`task.done()` is true). An `async` function that never awaits has run
+   * to its end too, but the task settles a microtask later: JavaScript
+   * cannot read a settled promise synchronously, so `task.done()` is still
+   * false right after `createTask`.
    * @default false
    */
   eager?: boolean;
