@@ -306,3 +306,28 @@ describe('gather takes any count the call site can pass', () => {
     });
   });
 });
+
+describe('eager tasks run up to their first await inside createTask', () => {
+  test('a plain function that returns is done when createTask returns', () => {
+    const task = createTask(() => 'now', { eager: true });
+    assert.equal(task.done(), true);
+    assert.equal(task.result(), 'now');
+  });
+
+  test('an async function that never awaits has run, but settles a microtask later', async () => {
+    let ran = false;
+    const task = createTask(
+      async () => {
+        ran = true;
+        return 'soon';
+      },
+      { eager: true },
+    );
+    assert.equal(ran, true);
+    assert.equal(task.done(), false);
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(task.done(), true);
+    assert.equal(task.result(), 'soon');
+  });
+});

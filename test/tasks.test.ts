@@ -222,7 +222,7 @@ describe('cancellation delivery', () => {
   test('a request that never reaches a checkpoint still cancels the task', async () => {
     let finished = false;
     const task = createTask(async () => {
-      await delay(10); // not a checkpoint
+      await delay(200); // not a checkpoint (long enough to cancel first on a loaded machine)
       finished = true;
       return 1;
     });
