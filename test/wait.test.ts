@@ -13,12 +13,14 @@ import { ticks } from './helpers.js';
 
 describe('wait', () => {
   const make = () => {
+    // Margins wide enough that a loaded machine never fires two of these
+    // timers in one turn (wait() counts every task done in its last turn).
     const fast = createTask(() => sleep(5, 'fast'));
     const failing = createTask(async () => {
-      await sleep(15);
+      await sleep(150);
       throw new Error('failed');
     });
-    const slow = createTask(() => sleep(60, 'slow'));
+    const slow = createTask(() => sleep(400, 'slow'));
     return { fast, failing, slow, all: [fast, failing, slow] };
   };
 
@@ -51,7 +53,7 @@ describe('wait', () => {
 
   test('timeout returns what is done so far and cancels nothing', async () => {
     const { slow, all } = make();
-    const { pending } = await wait(all, { timeout: 25 });
+    const { pending } = await wait(all, { timeout: 250 });
     assert.deepEqual([...pending], [slow]);
     assert.equal(slow.cancelled(), false);
     await Promise.allSettled(all);
