@@ -13,6 +13,11 @@
  * already have been consumed), lets the wait succeed and leaves the
  * cancellation pending for the next checkpoint. Either way nothing is lost
  * or duplicated.
+ *
+ * The late cancellation is settled when the waiter resumes, not when it
+ * lands, because `uncancel()` may still withdraw it: when the task's
+ * requests are all undone by then (`cancelling()` is 0), the wait
+ * completes normally, as asyncio's `uncancel()` clears `_must_cancel`.
  */
 
 import type { CancelledError } from '../exceptions.js';
@@ -85,8 +90,18 @@ function flush(): void {
   for (let i = 0; i < granted.length; i++) {
     const waiter = granted[i]!;
     waiter._state = DONE;
-    removeWaiter(waiter.scope!, waiter);
-    const late = waiter._late;
+    const scope = waiter.scope!;
+    removeWaiter(scope, waiter);
+    let late = waiter._late;
+    if (late !== undefined && scope._task._numCancels === 0) {
+      // Every request was undone with uncancel() before the waiter resumed:
+      // the wait completes normally (asyncio drops `_must_cancel` at 0).
+      // Without this the task ended cancelled with `cancelling()` at 0.
+      late = undefined;
+      // The withdrawn error is no longer in flight: a cancel() made after
+      // this must be delivered, not merged into an error never thrown.
+      scope._task._inFlight = false;
+    }
     if (late === undefined) {
       waiter.resolve(waiter._value);
     } else {
