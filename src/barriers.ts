@@ -43,7 +43,7 @@ type State = (typeof State)[keyof typeof State];
 export class Barrier {
   /** @internal */ readonly _parties: number;
   /** @internal */ _state: State = State.Filling;
-  /** @internal */ _waiters = new WaitList<number, number>(this, true);
+  /** @internal */ _waiters = new WaitList<number, number>(this);
 
   /** The name given in the options, for reports. */
   readonly name: string | undefined;
