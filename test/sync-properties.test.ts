@@ -45,12 +45,13 @@
  * 5. PriorityQueue and LifoQueue filled before any get: items come out
  *    sorted (ties in insertion order), resp. newest first.
  * 6. Woken waits of every primitive (Lock, Semaphore, Event, Condition,
- *    Queue get and put): in the turn that wakes some waiters, each
+ *    Queue get and put, Barrier): in the turn that wakes some waiters, each
  *    waiter is left alone, cancelled, cancelled then uncancelled, or
  *    cancelled twice and uncancelled once. A wait with a cancellation left
  *    standing rejects CancelledError and passes its wake-up (lock, permit,
  *    notification, item, slot) to the next waiter, in FIFO order; one whose
- *    only cancellation was undone before it resumed completes normally.
+ *    only cancellation was undone before it resumed completes normally; a
+ *    cancelled barrier party never breaks the barrier.
  * Properties 1, 2, 5 and 6 also check that after run() allTasks() is empty,
  * and that there is no unhandled rejection, no unretrieved task error, no
  * weft warning and no abort listener on any signal the test obtained.
@@ -64,6 +65,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   allTasks,
+  Barrier,
   BoundedSemaphore,
   CancelledError,
   Condition,
@@ -1453,7 +1455,7 @@ test('PriorityQueue filled before any get delivers in sorted order (ties in inse
 // 6. Woken waits: cancelled ones did nothing, uncancelled ones complete
 // ---------------------------------------------------------------------------
 
-type WakeKind = 'Lock' | 'Semaphore' | 'Event' | 'Condition' | 'QueueGet' | 'QueuePut';
+type WakeKind = 'Lock' | 'Semaphore' | 'Event' | 'Condition' | 'QueueGet' | 'QueuePut' | 'Barrier';
 
 /**
  * What the schedule does to a waiter in the synchronous turn that woke
@@ -1479,6 +1481,7 @@ const wakeScenarioArb: fc.Arbitrary<WakeScenario> = fc.record({
     'Condition',
     'QueueGet',
     'QueuePut',
+    'Barrier',
   ),
   actions: fc.array(
     fc.constantFrom<LateAction>('none', 'cancel', 'cancelUndo', 'cancelTwiceUndoOnce'),
@@ -1487,16 +1490,24 @@ const wakeScenarioArb: fc.Arbitrary<WakeScenario> = fc.record({
   wakes: fc.nat(6),
 });
 
-test('woken waits (Lock, Semaphore, Event, Condition, Queue): a cancelled one did nothing and passed its wake-up on; one whose only cancel was undone completes', async (t) => {
+test('woken waits (Lock, Semaphore, Event, Condition, Queue, Barrier): a cancelled one did nothing and passed its wake-up on; one whose only cancel was undone completes', async (t) => {
   let numRuns = 0;
   const stats: Stats = {};
   await fc.assert(
     fc.asyncProperty(wakeScenarioArb, async (s) => {
       numRuns++;
       const n = s.actions.length;
-      // Event: set() wakes all.
+      // Event: set() wakes all; Barrier: the schedule trips it (n + 1 parties) or not.
       const m =
-        s.kind === 'Event' ? n : s.kind === 'Lock' ? Math.min(s.wakes, 1) : Math.min(s.wakes, n);
+        s.kind === 'Event'
+          ? n
+          : s.kind === 'Barrier'
+            ? s.wakes > 0
+              ? n
+              : 0
+            : s.kind === 'Lock'
+              ? Math.min(s.wakes, 1)
+              : Math.min(s.wakes, n);
       // Rejected: a request left standing, or one undone too late (the
       // waiter was still waiting, so the cancellation was thrown at once).
       const rejected = s.actions.map(
@@ -1516,6 +1527,8 @@ test('woken waits (Lock, Semaphore, Event, Condition, Queue): a cancelled one di
       const event = new Event();
       const cond = new Condition();
       const queue = new Queue<number>(s.kind === 'QueuePut' ? n : 0);
+      const barrier = new Barrier(n + 1);
+      let nWaitingLeft = 0;
       if (s.kind === 'QueuePut') for (let i = 0; i < n; i++) queue.putNowait(-1 - i);
       let leftovers: number[] = [];
 
@@ -1548,6 +1561,8 @@ test('woken waits (Lock, Semaphore, Event, Condition, Queue): a cancelled one di
               case 'QueuePut':
                 await queue.put(100 + i);
                 return i;
+              case 'Barrier':
+                return await barrier.wait(); // its arrival index: i
             }
           }),
         );
@@ -1573,6 +1588,9 @@ test('woken waits (Lock, Semaphore, Event, Condition, Queue): a cancelled one di
           case 'QueuePut':
             for (let k = 0; k < m; k++) queue.getNowait();
             break;
+          case 'Barrier':
+            if (m > 0) void barrier.wait(); // the last party: releases every waiter
+            break;
         }
         for (const [i, action] of s.actions.entries()) {
           const task = waiters[i]!;
@@ -1590,6 +1608,7 @@ test('woken waits (Lock, Semaphore, Event, Condition, Queue): a cancelled one di
         for (let k = 0; k < 5; k++) await checkpoint();
         // Those neither served nor rejected still wait: end them.
         leftovers = waiters.flatMap((task, i) => (task.done() ? [] : [i]));
+        nWaitingLeft = barrier.nWaiting;
         for (const i of leftovers) waiters[i]!.cancel();
         for (const task of waiters) outcomes.push(await settle(task));
         // Give back what the served waiters hold.
@@ -1603,6 +1622,13 @@ test('woken waits (Lock, Semaphore, Event, Condition, Queue): a cancelled one di
             violations.push(`${semaphore}: value ${semaphore.value}, expected ${m}`);
         }
         if (s.kind === 'Condition' && cond.locked()) violations.push(`${cond} still locked`);
+        if (s.kind === 'Barrier') {
+          // Cancelled parties left without breaking it: those left still wait in the round.
+          if (barrier.broken) violations.push(`${barrier} broken`);
+          if (nWaitingLeft !== leftovers.length) {
+            violations.push(`nWaiting ${nWaitingLeft} with ${leftovers.length} parties waiting`);
+          }
+        }
         if (s.kind === 'QueueGet') {
           if (queue.qsize() !== m - served.length) {
             violations.push(`${queue}: ${queue.qsize()} items left, expected ${m - served.length}`);
