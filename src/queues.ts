@@ -337,8 +337,7 @@ export class Queue<T> implements AsyncIterable<T> {
   _add(item: T): void {
     this._store(item);
     this._unfinished++;
-    // Only a getter: no allocation when nobody waits (the fast path).
-    if (this._getters.size > 0) this._wakeGetters();
+    if (this._getters.size > 0) this._wakeGetters(); // nobody waits on the fast path
   }
 
   /** @internal Dequeue, then wake the oldest waiting putter for the freed slot. */
