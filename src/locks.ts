@@ -47,7 +47,7 @@ export class Lock {
   /** The name given in the options, for reports. */
   readonly name: string | undefined;
   /** @internal */ _locked = false;
-  /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
+  /** @internal */ _waiters = new WaitList<true, undefined>(this);
 
   /** @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`). */
   constructor(options?: PrimitiveOptions) {
@@ -145,7 +145,7 @@ export class Event {
   /** The name given in the options, for reports. */
   readonly name: string | undefined;
   /** @internal */ _value = false;
-  /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
+  /** @internal */ _waiters = new WaitList<true, undefined>(this);
 
   /** @param options `name` for reports (`toString()`, `snapshot()`, `weft ps`). */
   constructor(options?: PrimitiveOptions) {
@@ -223,7 +223,7 @@ export class Condition {
   /** The name given in the options, for reports. */
   readonly name: string | undefined;
   /** @internal */ _lock: Lock;
-  /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
+  /** @internal */ _waiters = new WaitList<true, undefined>(this);
 
   /**
    * Use `lock` (shared with other conditions), or a new `Lock`.

@@ -2,14 +2,29 @@
  * `Queue`, `LifoQueue` and `PriorityQueue`: asyncio's queues (with Python
  * 3.13's `shutdown()`), FIFO-fair and cancellation-safe.
  *
- * Items go straight to the oldest waiting `get()`, and a freed slot goes
- * straight to the oldest waiting `put()`, so no late-comer overtakes a
- * waiter. Once a `get()` has been handed its item it succeeds, even if its
- * task is cancelled before it resumes (the cancellation lands at the task's
- * next checkpoint): giving the item back could put it behind items that
- * other consumers took in the meantime, and could overfill the queue.
- * Either way an item is never lost or delivered twice, and a FIFO queue
- * delivers items in the order they were put.
+ * asyncio's rule holds for every wait: a `get()` that ends in
+ * `CancelledError` took no item (the item stays for the next reader), and a
+ * `put()` that ends in `CancelledError` added none (so retrying it is safe).
+ * As in CPython, a waiter is only *woken*: a getter takes its item, and a
+ * putter stores its item, when it resumes, and one that was cancelled in
+ * between wakes the next waiter instead. Handing the item over at once and
+ * giving it back on cancellation cannot work: by then later items may have
+ * been taken (the given-back item would come out of order) or the freed
+ * slot filled (the queue would go over `maxsize`).
+ *
+ * Unlike CPython's, a wake-up is a reservation, so no late-comer overtakes
+ * a woken waiter (CPython's woken getter can find the item gone and wait
+ * again at the back). While a woken getter has not taken its item yet (one
+ * microtask), it goes first: `empty()` is true for everybody else (though
+ * `qsize()` counts the items), a `getNowait()` throws `QueueEmpty` and a
+ * `get()` waits behind it. Likewise, while a woken putter has not stored
+ * its item, `full()` is true for everybody else. Letting a late-comer take
+ * an item meanwhile would break the order: if the woken getter is then
+ * cancelled, the item it left would come out after the late-comer's.
+ * So items leave a FIFO queue in the order they were put, and get calls
+ * receive them in the order the calls were made; an item stays in the
+ * queue, taking up its slot, until its getter has it, so `maxsize` is
+ * never exceeded.
  *
  * @module
  */
@@ -18,20 +33,64 @@ import { inspect } from 'node:util';
 import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown } from './exceptions.js';
 import { label, nameFrom, type PrimitiveOptions, unlabelled } from './internal/named.js';
 import { checkFunction, checkInteger, checkOptionalBoolean, show } from './internal/validate.js';
-import { WaitList } from './internal/waitlist.js';
+import { type ListWaiter, WaitList, type WaitListOwner } from './internal/waitlist.js';
 import type { WaitTarget } from './snapshot-types.js';
 
 const DONE: Promise<void> = Promise.resolve();
 const TRUE: Promise<true> = Promise.resolve(true);
 
-/** The wait-list owner of a queue's getters, putters or joiners: nothing to pass on when one is cancelled. */
-function queueOwner(queue: Queue<never>, op: 'get' | 'put' | 'join') {
-  return {
-    _waiterCancelled(): void {},
-    _waitTarget(): WaitTarget {
-      return { kind: 'queue', op, name: queue.name ?? null, detail: unlabelled(queue, queue.name) };
-    },
-  };
+/** What a queue's wait lists show in `snapshot()`. */
+function waitTarget(
+  queue: { readonly name: string | undefined },
+  op: 'get' | 'put' | 'join',
+): WaitTarget {
+  return { kind: 'queue', op, name: queue.name ?? null, detail: unlabelled(queue, queue.name) };
+}
+
+/** Owner of a queue's getters: a woken getter takes its item when it resumes. */
+class GetterOwner<T> implements WaitListOwner<T, undefined> {
+  constructor(readonly queue: Queue<T>) {}
+
+  _waiterResumed(): T {
+    return this.queue._getterResumed();
+  }
+
+  _waiterCancelled(_waiter: ListWaiter<T, undefined>, granted: boolean): void {
+    if (granted) this.queue._getterLeft();
+  }
+
+  _waitTarget(): WaitTarget {
+    return waitTarget(this.queue, 'get');
+  }
+}
+
+/** Owner of a queue's putters: a woken putter stores its item when it resumes. */
+class PutterOwner<T> implements WaitListOwner<undefined, T> {
+  constructor(readonly queue: Queue<T>) {}
+
+  _waiterResumed(waiter: ListWaiter<undefined, T>): undefined {
+    this.queue._putterResumed(waiter.payload);
+    return undefined;
+  }
+
+  _waiterCancelled(_waiter: ListWaiter<undefined, T>, granted: boolean): void {
+    if (granted) this.queue._putterLeft();
+  }
+
+  _waitTarget(): WaitTarget {
+    return waitTarget(this.queue, 'put');
+  }
+}
+
+/** Owner of `join()` callers: every one is woken anyway, nothing to pass on. */
+class JoinerOwner implements WaitListOwner<true, undefined> {
+  constructor(readonly queue: { readonly name: string | undefined }) {}
+
+  _waiterCancelled(): void {}
+
+  _waitTarget(): WaitTarget {
+    return waitTarget(this.queue, 'join');
+  }
 }
 
 /**
@@ -64,12 +123,27 @@ export class Queue<T> implements AsyncIterable<T> {
   /** @internal */ _unfinished = 0;
   /** @internal 0 open, 1 shut down, 2 shut down immediately. */
   _shutdown: 0 | 1 | 2 = 0;
-  /** @internal Getters waiting for an item (only while the queue is empty). A delivered item is not taken back. */
-  _getters = new WaitList<T, undefined>(queueOwner(this, 'get'), false);
-  /** @internal Putters waiting for a slot, with their item. A granted put cannot be undone. */
-  _putters = new WaitList<undefined, T>(queueOwner(this, 'put'), false);
+  /**
+   * @internal Getters waiting for an item: only while every item is
+   * reserved for a woken getter (or there is none).
+   */
+  _getters = new WaitList<T, undefined>(new GetterOwner(this));
+  /** @internal Putters waiting for a slot, with their item. */
+  _putters = new WaitList<undefined, T>(new PutterOwner(this));
   /** @internal `join()` callers. */
-  _joiners = new WaitList<true, undefined>(queueOwner(this, 'join'), true);
+  _joiners = new WaitList<true, undefined>(new JoinerOwner(this));
+  /**
+   * @internal Getters woken and not yet resumed: the first this many items
+   * are theirs. They stay stored (in their slots) until taken, so a
+   * cancelled getter leaves its item where it was.
+   */
+  _wokenGetters = 0;
+  /**
+   * @internal Putters woken and not yet resumed: this many free slots are
+   * theirs. Their items are stored only when they resume, so a cancelled
+   * putter adds nothing.
+   */
+  _wokenPutters = 0;
   /**
    * @internal FIFO storage: a ring buffer of power-of-two capacity. A plain
    * array emptied after almost every item (a producer and a consumer in
@@ -97,29 +171,41 @@ export class Queue<T> implements AsyncIterable<T> {
     return this._maxsize;
   }
 
-  /** How many items are queued. */
+  /** How many items the queue holds (an item a woken `get()` will take stays until it does). */
   qsize(): number {
     return this._size();
   }
 
-  /** True when no item is queued. */
+  /**
+   * True when a `get()` would wait and `getNowait()` would throw: no item
+   * is queued, or every one is a woken getter's for now (until it resumes,
+   * a microtask later; `qsize()` still counts them).
+   */
   empty(): boolean {
-    return this._size() === 0;
+    return this._wokenGetters > 0 || this._size() === 0;
   }
 
-  /** True when a bounded queue holds `maxsize` items. */
+  /**
+   * True when a `put()` would wait and `putNowait()` would throw: a bounded
+   * queue holds `maxsize` items, counting the slots of woken putters that
+   * have not stored theirs yet (a microtask), or such a putter goes first.
+   */
   full(): boolean {
-    return this._maxsize > 0 && this._size() >= this._maxsize;
+    return (
+      this._maxsize > 0 &&
+      (this._wokenPutters > 0 || this._size() + this._wokenPutters >= this._maxsize)
+    );
   }
 
   /**
    * Add `item`, waiting for a free slot while the queue is full. A
    * checkpoint when it waits; rejects with `QueueShutDown` after
-   * `shutdown()`. A put that was cancelled while waiting added nothing.
+   * `shutdown()`. A put that ends in `CancelledError` added nothing, even
+   * if a slot had been freed for it: retrying it is safe.
    */
   put(item: T): Promise<void> {
     if (this._shutdown !== 0) return Promise.reject(this._shutDownError('put()'));
-    if (this._getters.size > 0 || !this.full()) {
+    if (!this.full()) {
       try {
         this._add(item);
       } catch (error) {
@@ -127,13 +213,16 @@ export class Queue<T> implements AsyncIterable<T> {
       }
       return DONE;
     }
-    return this._putters.wait(item);
+    const put = this._putters.wait(item);
+    // Full only because a woken putter goes first: this one follows it.
+    this._wakePutters();
+    return put;
   }
 
   /** Add `item` now, or throw `QueueFull` (or `QueueShutDown`). */
   putNowait(item: T): void {
     if (this._shutdown !== 0) throw this._shutDownError('putNowait()');
-    if (this._getters.size === 0 && this.full()) {
+    if (this.full()) {
       throw new QueueFull(`${this}: putNowait() on a full queue`, { maxsize: this._maxsize });
     }
     this._add(item);
@@ -142,24 +231,34 @@ export class Queue<T> implements AsyncIterable<T> {
   /**
    * Remove and return the next item, waiting while the queue is empty. A
    * checkpoint when it waits; after `shutdown()` it drains what is left,
-   * then rejects with `QueueShutDown`.
+   * then rejects with `QueueShutDown`. A get that ends in `CancelledError`
+   * took no item, even if one had been put for it: it stays for the next
+   * reader.
    */
   get(): Promise<T> {
-    if (this._size() > 0) {
+    if (this._wokenGetters === 0 && this._size() > 0) {
       try {
         return Promise.resolve(this._take());
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    if (this._shutdown !== 0) return Promise.reject(this._shutDownError('get()'));
-    return this._getters.wait(undefined);
+    // Shut down, and every item left (if any) is a woken getter's.
+    if (this._shutdown !== 0 && this._size() <= this._wokenGetters) {
+      return Promise.reject(this._shutDownError('get()'));
+    }
+    const get = this._getters.wait(undefined);
+    // Items beyond the woken getters' are this one's, after theirs.
+    this._wakeGetters();
+    return get;
   }
 
   /** Remove and return the next item now, or throw `QueueEmpty` (or `QueueShutDown`). */
   getNowait(): T {
-    if (this._size() > 0) return this._take();
-    if (this._shutdown !== 0) throw this._shutDownError('getNowait()');
+    if (this._wokenGetters === 0 && this._size() > 0) return this._take();
+    if (this._shutdown !== 0 && this._size() <= this._wokenGetters) {
+      throw this._shutDownError('getNowait()');
+    }
     throw new QueueEmpty(`${this}: getNowait() on an empty queue`);
   }
 
@@ -200,7 +299,9 @@ export class Queue<T> implements AsyncIterable<T> {
     } else if (this._shutdown === 0) {
       this._shutdown = 1;
     }
-    // Getters only wait on an empty queue: there is nothing left for them.
+    // Getters wait only while every item left is a woken getter's (or there
+    // is none): nothing is left for them. Woken putters find the queue shut
+    // down when they resume, and add nothing.
     this._getters.rejectAll(this._shutDownError('get()'));
     this._putters.rejectAll(this._shutDownError('put()'));
   }
@@ -219,10 +320,12 @@ export class Queue<T> implements AsyncIterable<T> {
     }
   }
 
-  /** `Queue<maxsize=10 size=3 unfinished=3 getters=0 putters=0>` */
+  /** `Queue<maxsize=10 size=3 unfinished=3 getters=0 putters=0>` (getters and putters: waiting or woken) */
   toString(): string {
     const state = this._shutdown === 0 ? '' : ' shut down';
-    return `${this.constructor.name}<${label(this.name)}maxsize=${this._maxsize} size=${this._size()} unfinished=${this._unfinished} getters=${this._getters.size} putters=${this._putters.size}${state}>`;
+    const getters = this._getters.size + this._wokenGetters;
+    const putters = this._putters.size + this._wokenPutters;
+    return `${this.constructor.name}<${label(this.name)}maxsize=${this._maxsize} size=${this._size()} unfinished=${this._unfinished} getters=${getters} putters=${putters}${state}>`;
   }
 
   /** @internal */
@@ -230,27 +333,72 @@ export class Queue<T> implements AsyncIterable<T> {
     return this.toString();
   }
 
-  /** @internal Enqueue (or hand to the oldest getter) and count it unfinished. */
+  /** @internal Enqueue, count it unfinished, and wake the oldest waiting getter for it. */
   _add(item: T): void {
-    if (!this._getters.grantFirst(item)) this._store(item);
+    this._store(item);
     this._unfinished++;
+    if (this._getters.size > 0) this._wakeGetters(); // nobody waits on the fast path
   }
 
-  /** @internal Dequeue, then let the oldest waiting putter into the freed slot. */
+  /** @internal Dequeue, then wake the oldest waiting putter for the freed slot. */
   _take(): T {
     const item = this._retrieve();
-    for (let putter = this._putters.peek(); putter !== undefined; putter = this._putters.peek()) {
-      if (this.full()) break;
-      try {
-        this._store(putter.payload);
-      } catch (error) {
-        this._putters.reject(putter, error);
-        continue;
-      }
-      this._unfinished++;
-      this._putters.grant(putter, undefined);
-    }
+    if (this._putters.size > 0) this._wakePutters();
     return item;
+  }
+
+  /** @internal Wake waiting getters, oldest first, for the items not yet reserved. */
+  _wakeGetters(): void {
+    while (this._getters.size > 0 && this._size() > this._wokenGetters) {
+      this._wokenGetters++;
+      this._getters.grantFirst(undefined as T);
+    }
+  }
+
+  /** @internal Wake waiting putters, oldest first, for the slots not yet reserved. */
+  _wakePutters(): void {
+    while (
+      this._putters.size > 0 &&
+      (this._maxsize === 0 || this._size() + this._wokenPutters < this._maxsize)
+    ) {
+      this._wokenPutters++;
+      this._putters.grantFirst(undefined);
+    }
+  }
+
+  /** @internal A woken getter resumes: it takes the next item now. */
+  _getterResumed(): T {
+    this._wokenGetters--;
+    // Its item is gone only if shutdown(true) dropped every item.
+    if (this._size() === 0) throw this._shutDownError('get()');
+    return this._take();
+  }
+
+  /** @internal A woken getter was cancelled before it resumed: the item it would have taken goes to the next getter, or stays. */
+  _getterLeft(): void {
+    this._wokenGetters--;
+    this._wakeGetters();
+  }
+
+  /** @internal A woken putter resumes: it stores its item now. */
+  _putterResumed(item: T): void {
+    this._wokenPutters--;
+    if (this._shutdown !== 0) throw this._shutDownError('put()');
+    try {
+      this._store(item);
+    } catch (error) {
+      // A PriorityQueue's compare threw: nothing was added, the slot goes on.
+      this._wakePutters();
+      throw error;
+    }
+    this._unfinished++;
+    this._wakeGetters();
+  }
+
+  /** @internal A woken putter was cancelled before it resumed: its slot goes to the next putter, or is free. */
+  _putterLeft(): void {
+    this._wokenPutters--;
+    this._wakePutters();
   }
 
   /** @internal */

@@ -42,7 +42,7 @@ export class Semaphore {
   /** The name given in the options, for reports. */
   readonly name: string | undefined;
   /** @internal */ _value: number;
-  /** @internal */ _waiters = new WaitList<true, undefined>(this, true);
+  /** @internal */ _waiters = new WaitList<true, undefined>(this);
 
   /**
    * @param value Permits available at the start: an integer >= 0.

@@ -108,6 +108,39 @@ describe('Lock', () => {
     assert.equal(lock.locked(), false);
   });
 
+  test('uncancel() undoes a cancel that landed on a granted acquire: the task gets the lock', async () => {
+    const lock = new Lock();
+    await lock.acquire();
+    const task = createTask(async () => {
+      await lock.acquire();
+      return 'held';
+    });
+    const other = createTask(() => lock.acquire());
+    await ticks();
+    lock.release(); // hands the lock to task...
+    task.cancel(); // ...a cancel lands before it resumes...
+    assert.equal(task.uncancel(), 0); // ...and is withdrawn
+    assert.equal(await task, 'held');
+    assert.equal(task.cancelled(), false);
+    assert.equal(task.cancelling(), 0);
+    assert.equal(String(lock), 'Lock<locked waiters=1>', 'task holds it; the other still waits');
+    lock.release();
+    assert.equal(await other, true);
+  });
+
+  test('uncancel() of one request out of two: the granted acquire still rejects and passes the lock on', async () => {
+    const lock = new Lock();
+    await lock.acquire();
+    const task = createTask(() => lock.acquire());
+    await ticks();
+    lock.release();
+    task.cancel();
+    task.cancel();
+    assert.equal(task.uncancel(), 1);
+    await assert.rejects(task, CancelledError);
+    assert.equal(lock.locked(), false);
+  });
+
   test('a timeout around acquire() gives up without keeping the lock', async () => {
     const lock = new Lock();
     await lock.acquire();
@@ -227,6 +260,40 @@ describe('Event', () => {
     waiter.cancel();
     await assert.rejects(waiter, CancelledError);
     assert.equal(String(event), 'Event<unset>');
+  });
+
+  test('uncancel() undoes a cancel that landed on a woken wait: the task returns its value', async () => {
+    const event = new Event();
+    const task = createTask(async () => {
+      await event.wait();
+      return 'value';
+    });
+    await ticks();
+    event.set();
+    task.cancel();
+    task.uncancel();
+    assert.equal(await task, 'value');
+    assert.equal(task.cancelled(), false);
+    assert.equal(task.cancelling(), 0);
+  });
+
+  test('a cancel() made after uncancel() withdrew one on a woken wait is not lost: it lands at the next checkpoint', async () => {
+    const event = new Event();
+    let reached = '';
+    const task = createTask(async () => {
+      await event.wait();
+      reached = 'woke';
+      await checkpoint();
+      reached = 'past the checkpoint';
+    });
+    await ticks();
+    event.set();
+    queueMicrotask(() => task.cancel()); // runs once the waiter has resumed (normally)
+    task.cancel();
+    task.uncancel();
+    await assert.rejects(task, CancelledError);
+    assert.equal(reached, 'woke');
+    assert.equal(task.cancelling(), 1);
   });
 });
 
@@ -350,6 +417,27 @@ describe('Condition', () => {
     await b; // woken by the notification a passed on
     assert.deepEqual(got, ['b']);
     assert.equal(cond.locked(), false);
+  });
+
+  test('uncancel() undoes a cancel that landed on a notified wait: it returns with the lock held', async () => {
+    const cond = new Condition();
+    const got: string[] = [];
+    const a = waitThenRecord(cond, 'a', got);
+    const b = waitThenRecord(cond, 'b', got);
+    await ticks();
+    await cond.acquire();
+    cond.notify(1); // a is notified...
+    a.cancel(); // ...a cancel lands before it runs...
+    a.uncancel(); // ...and is withdrawn
+    cond.release();
+    await a;
+    assert.equal(a.cancelled(), false);
+    assert.deepEqual(got, ['a'], 'the notification was not passed on');
+    await cond.acquire();
+    cond.notify(1);
+    cond.release();
+    await b;
+    assert.deepEqual(got, ['a', 'b']);
   });
 
   test('conditions can share a lock; a non-Lock argument is a TypeError', async () => {

@@ -3,7 +3,6 @@ import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import {
   CancelledError,
-  checkpoint,
   createTask,
   gather,
   InvalidStateError,
@@ -94,21 +93,128 @@ describe('Queue', () => {
     assert.equal(await b, 1);
   });
 
-  test('a getter cancelled after it was handed an item keeps it: order and size stay right', async () => {
-    const queue = new Queue<string>(1);
-    let received: string | undefined;
-    const getter = createTask(async () => {
-      received = await queue.get();
-      await checkpoint(); // the cancellation lands here
-    });
+  test('a cancelled get took no item: the item goes to the next reader', async () => {
+    const queue = new Queue<number>();
+    const reader = createTask(() => queue.get());
     await ticks();
-    queue.putNowait('a'); // handed to the getter...
-    getter.cancel(); // ...cancelled before it resumed
-    queue.putNowait('b');
-    assert.equal(queue.getNowait(), 'b', 'a later consumer gets the next item');
-    await assert.rejects(getter, CancelledError);
-    assert.equal(received, 'a', 'the item is not lost');
+    queue.putNowait(1); // wakes the reader...
+    queue.putNowait(2);
+    reader.cancel(); // ...which is cancelled before it resumes
+    await assert.rejects(reader, CancelledError);
+    assert.equal(reader.cancelled(), true);
+    assert.equal(queue.qsize(), 2, 'item 1 is still queued');
+    assert.deepEqual([queue.getNowait(), queue.getNowait()], [1, 2]);
+  });
+
+  test('a cancelled get took no item: a waiting reader gets it, in order', async () => {
+    const queue = new Queue<string>();
+    const readers = [1, 2, 3].map(() => createTask(() => queue.get()));
+    await ticks();
+    queue.putNowait('a'); // wakes reader 0
+    queue.putNowait('b'); // wakes reader 1
+    readers[0]!.cancel();
+    await assert.rejects(readers[0]!, CancelledError);
+    assert.deepEqual(await gather(readers[1]!, readers[2]!), ['a', 'b']);
     assert.equal(queue.qsize(), 0);
+  });
+
+  test('a cancelled put added no item: retrying it after the cancellation queues it once', async () => {
+    const queue = new Queue<string>(1);
+    queue.putNowait('first');
+    const put = createTask(() => queue.put('job'));
+    await ticks();
+    assert.equal(queue.getNowait(), 'first'); // frees the slot: the put is woken...
+    put.cancel(); // ...and cancelled before it resumes
+    await assert.rejects(put, CancelledError);
+    assert.equal(queue.qsize(), 0, 'the cancelled put added nothing');
+    assert.equal(queue.full(), false, 'its slot is free again');
+    await queue.put('job'); // the retry
+    assert.equal(queue.getNowait(), 'job');
+    assert.equal(queue.qsize(), 0);
+  });
+
+  test('a cancelled put added no item: its slot goes to the next waiting put', async () => {
+    const queue = new Queue<number>(1);
+    queue.putNowait(0);
+    const first = createTask(() => queue.put(1));
+    const second = createTask(() => queue.put(2));
+    await ticks();
+    assert.equal(queue.getNowait(), 0); // wakes the first put...
+    first.cancel(); // ...cancelled before it resumes
+    await assert.rejects(first, CancelledError);
+    await second;
+    assert.deepEqual([queue.qsize(), queue.getNowait()], [1, 2]);
+  });
+
+  test('an item is taken when its woken get resumes: maxsize stays exact', async () => {
+    const queue = new Queue<number>(1);
+    const reader = createTask(() => queue.get());
+    await ticks();
+    queue.putNowait(1); // reserved for the reader, still in its slot
+    assert.equal(queue.full(), true);
+    assert.throws(() => queue.putNowait(2), QueueFull);
+    assert.throws(() => queue.getNowait(), QueueEmpty, 'the woken reader goes first');
+    reader.cancel();
+    await assert.rejects(reader, CancelledError);
+    assert.equal(queue.qsize(), 1);
+    assert.equal(queue.full(), true);
+    assert.equal(queue.getNowait(), 1);
+  });
+
+  test('a get arriving while a woken get has not resumed is served after it', async () => {
+    const queue = new Queue<number>();
+    const first = createTask(() => queue.get());
+    await ticks();
+    queue.putNowait(1); // wakes the first reader
+    queue.putNowait(2);
+    assert.equal(queue.empty(), true, 'every item is the woken reader’s first');
+    assert.throws(() => queue.getNowait(), QueueEmpty);
+    const late = queue.get();
+    assert.equal(await first, 1);
+    assert.equal(await late, 2);
+  });
+
+  test('uncancel() undoes a cancel that landed on a woken get: it takes its item', async () => {
+    const queue = new Queue<number>();
+    const reader = createTask(() => queue.get());
+    await ticks();
+    queue.putNowait(7);
+    reader.cancel();
+    assert.equal(reader.uncancel(), 0);
+    assert.equal(await reader, 7);
+    assert.equal(reader.cancelled(), false);
+    assert.equal(queue.qsize(), 0);
+  });
+
+  test('uncancel() undoes a cancel that landed on a woken put: it adds its item', async () => {
+    const queue = new Queue<number>(1);
+    queue.putNowait(0);
+    const put = createTask(() => queue.put(1));
+    await ticks();
+    queue.getNowait();
+    put.cancel();
+    put.uncancel();
+    await put;
+    assert.equal(put.cancelled(), false);
+    assert.equal(queue.getNowait(), 1);
+  });
+
+  test('shutdown(true) while a get is woken: it rejects QueueShutDown; a woken put adds nothing', async () => {
+    const queue = new Queue<number>(1);
+    const reader = createTask(() => queue.get());
+    await ticks();
+    queue.putNowait(1); // wakes the reader
+    queue.shutdown(true); // drops the item before the reader took it
+    await assert.rejects(reader, QueueShutDown);
+
+    const full = new Queue<number>(1);
+    full.putNowait(0);
+    const put = createTask(() => full.put(1));
+    await ticks();
+    full.getNowait(); // wakes the put
+    full.shutdown();
+    await assert.rejects(put, QueueShutDown);
+    assert.equal(full.qsize(), 0);
   });
 
   test('a putter cancelled while waiting adds nothing; timeout around put', async () => {

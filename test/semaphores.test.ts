@@ -80,6 +80,24 @@ describe('Semaphore', () => {
     assert.equal(sem.value, 1);
   });
 
+  test('uncancel() undoes a cancel that landed on a granted acquire: the task keeps the permit', async () => {
+    const sem = new Semaphore(0);
+    const task = createTask(async () => {
+      await sem.acquire();
+      return 'permit';
+    });
+    const b = createTask(() => sem.acquire());
+    await ticks();
+    sem.release(); // handed to task
+    task.cancel();
+    task.uncancel();
+    assert.equal(await task, 'permit');
+    assert.equal(task.cancelled(), false);
+    assert.equal(sem.value, 0);
+    sem.release(); // b gets the next one
+    assert.equal(await b, true);
+  });
+
   test('timeout around acquire leaves the count intact', async () => {
     const sem = new Semaphore(1);
     await sem.acquire();

@@ -33,7 +33,10 @@
  * 2. Queue / LifoQueue / PriorityQueue with random maxsize (0..5),
  *    producers, consumers, cancellations, timeouts and shutdowns: each item
  *    whose put resolved is delivered exactly once (or dropped by
- *    shutdown(true)); no item of a rejected put is delivered; every task
+ *    shutdown(true)); no item of a rejected put is delivered; a get or put
+ *    whose task is cancelled in the turn that woke it (before it resumed)
+ *    ends in CancelledError, having taken or added nothing (asyncio's rule:
+ *    the item goes to the next reader, so none is lost); every task
  *    finishes after shutdown; join() resolves once every delivered item is
  *    marked done.
  * 3. Queue: each producer's items come out in put order, "out" being the
@@ -41,7 +44,15 @@
  * 4. qsize() never exceeds maxsize (when maxsize > 0).
  * 5. PriorityQueue and LifoQueue filled before any get: items come out
  *    sorted (ties in insertion order), resp. newest first.
- * Properties 1, 2 and 5 also check that after run() allTasks() is empty,
+ * 6. Woken waits of every primitive (Lock, Semaphore, Event, Condition,
+ *    Queue get and put, Barrier): in the turn that wakes some waiters, each
+ *    waiter is left alone, cancelled, cancelled then uncancelled, or
+ *    cancelled twice and uncancelled once. A wait with a cancellation left
+ *    standing rejects CancelledError and passes its wake-up (lock, permit,
+ *    notification, item, slot) to the next waiter, in FIFO order; one whose
+ *    only cancellation was undone before it resumed completes normally; a
+ *    cancelled barrier party never breaks the barrier.
+ * Properties 1, 2, 5 and 6 also check that after run() allTasks() is empty,
  * and that there is no unhandled rejection, no unretrieved task error, no
  * weft warning and no abort listener on any signal the test obtained.
  *
@@ -54,10 +65,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   allTasks,
+  Barrier,
   BoundedSemaphore,
   CancelledError,
+  Condition,
   checkpoint,
   createTask,
+  Event,
   LifoQueue,
   Lock,
   PriorityQueue,
@@ -754,6 +768,8 @@ interface GetCall {
   seq: number;
   state: 'pending' | 'resolved' | 'rejected';
   scope: Timeout | undefined;
+  /** Its task was cancelled (in a burst) while it waited or was woken: it must take nothing. */
+  cancelledBeforeResume?: boolean;
 }
 
 /** One put() call. */
@@ -762,6 +778,8 @@ interface PutCall {
   item: number;
   state: 'pending' | 'resolved' | 'rejected';
   scope: Timeout | undefined;
+  /** Its task was cancelled (in a burst) while it waited or was woken: it must add nothing. */
+  cancelledBeforeResume?: boolean;
 }
 
 class QueueWorld {
@@ -838,6 +856,9 @@ class QueueWorld {
       () => {
         call.state = 'resolved';
         this.unlist(this.waitingPutters, call);
+        if (call.cancelledBeforeResume) {
+          this.violations.push(`put(${item}) cancelled before it resumed still added its item`);
+        }
         this.check(`put(${item}) resolved`);
       },
       (error: unknown) => {
@@ -902,14 +923,17 @@ class QueueWorld {
     actor: Actor | undefined,
     scope: Timeout | undefined,
   ): GetCall & { promise: Promise<number> } {
-    const waits = this.shutdownState === 0 && this.queue.qsize() === 0;
-    const call = { actor, seq: this.nextGetSeq++, state: 'pending' as GetCall['state'], scope };
+    const waits = this.shutdownState === 0 && this.queue.empty();
+    const call: GetCall = { actor, seq: this.nextGetSeq++, state: 'pending', scope };
     if (waits) this.waitingGetters.push(call);
     const promise = this.queue.get();
     promise.then(
-      () => {
+      (item) => {
         call.state = 'resolved';
         this.unlist(this.waitingGetters, call);
+        if (call.cancelledBeforeResume) {
+          this.violations.push(`get() cancelled before it resumed still took ${item}`);
+        }
         this.check('get() resolved');
       },
       (error: unknown) => {
@@ -960,7 +984,7 @@ class QueueWorld {
 
   getNowait(): void {
     const seq = this.nextGetSeq++;
-    const wasEmpty = this.queue.qsize() === 0;
+    const wasEmpty = this.queue.empty();
     let item: number;
     try {
       item = this.queue.getNowait();
@@ -982,7 +1006,7 @@ class QueueWorld {
     let taken = 0;
     try {
       while (limit === null || taken < limit) {
-        const waits = this.shutdownState === 0 && this.queue.qsize() === 0;
+        const waits = this.shutdownState === 0 && this.queue.empty();
         const call: GetCall = { actor, seq: this.nextGetSeq++, state: 'pending', scope: undefined };
         if (waits) this.waitingGetters.push(call);
         let next: IteratorResult<number>;
@@ -1040,17 +1064,38 @@ class QueueWorld {
     if (i >= 0) list.splice(i, 1);
   }
 
-  cancelGetter(nth: number): void {
+  /**
+   * Cancel the task of the nth waiting get. `inBurst`: the schedule does it
+   * in the synchronous turn of the put that may just have woken it, before
+   * any get resumed, so the get must end in CancelledError and take nothing
+   * (asyncio's rule; no item is lost with it, the next reader gets it).
+   */
+  cancelGetter(nth: number, inBurst = false): void {
     const pending = this.waitingGetters.filter((c) => c.actor !== undefined);
     const target = pending[nth % Math.max(pending.length, 1)];
-    if (target !== undefined) cancelActor(target.actor!);
+    if (target !== undefined) {
+      const accepted = target.actor!.task.cancel();
+      if (accepted) target.actor!.cancels++;
+      if (accepted && inBurst && target.state === 'pending') {
+        target.cancelledBeforeResume = true;
+        bump(this.stats, 'gets cancelled before they resumed');
+      }
+    }
     this.note(`cancel getter ${nth}`);
   }
 
-  cancelPutter(nth: number): void {
+  /** As {@link cancelGetter}: a put cancelled in a burst must add nothing. */
+  cancelPutter(nth: number, inBurst = false): void {
     const pending = this.waitingPutters.filter((c) => c.actor !== undefined);
     const target = pending[nth % Math.max(pending.length, 1)];
-    if (target !== undefined) cancelActor(target.actor!);
+    if (target !== undefined) {
+      const accepted = target.actor!.task.cancel();
+      if (accepted) target.actor!.cancels++;
+      if (accepted && inBurst && target.state === 'pending') {
+        target.cancelledBeforeResume = true;
+        bump(this.stats, 'puts cancelled before they resumed');
+      }
+    }
     this.note(`cancel putter ${nth}`);
   }
 
@@ -1154,8 +1199,8 @@ async function playQueueScenario(w: QueueWorld): Promise<void> {
         for (const step of op.steps) {
           if (step.kind === 'putNowait') w.putNowait(0);
           else if (step.kind === 'getNowait') w.getNowait();
-          else if (step.kind === 'cancelGetter') w.cancelGetter(step.nth);
-          else w.cancelPutter(step.nth);
+          else if (step.kind === 'cancelGetter') w.cancelGetter(step.nth, true);
+          else w.cancelPutter(step.nth, true);
         }
         break;
       case 'shutdown':
@@ -1404,4 +1449,230 @@ test('PriorityQueue filled before any get delivers in sorted order (ties in inse
     { numRuns: runs(2_000), includeErrorInReport: true },
   );
   t.diagnostic(`${numRuns} runs`);
+});
+
+// ---------------------------------------------------------------------------
+// 6. Woken waits: cancelled ones did nothing, uncancelled ones complete
+// ---------------------------------------------------------------------------
+
+type WakeKind = 'Lock' | 'Semaphore' | 'Event' | 'Condition' | 'QueueGet' | 'QueuePut' | 'Barrier';
+
+/**
+ * What the schedule does to a waiter in the synchronous turn that woke
+ * some of the waiters (before any of them resumed): nothing, `cancel()`,
+ * `cancel()` then `uncancel()` (the request withdrawn), or two `cancel()`s
+ * and one `uncancel()` (a request left standing).
+ */
+type LateAction = 'none' | 'cancel' | 'cancelUndo' | 'cancelTwiceUndoOnce';
+
+interface WakeScenario {
+  kind: WakeKind;
+  /** One per waiter, in the order they began to wait. */
+  actions: LateAction[];
+  /** How many waiters the schedule wakes (capped by what the primitive allows). */
+  wakes: number;
+}
+
+const wakeScenarioArb: fc.Arbitrary<WakeScenario> = fc.record({
+  kind: fc.constantFrom<WakeKind>(
+    'Lock',
+    'Semaphore',
+    'Event',
+    'Condition',
+    'QueueGet',
+    'QueuePut',
+    'Barrier',
+  ),
+  actions: fc.array(
+    fc.constantFrom<LateAction>('none', 'cancel', 'cancelUndo', 'cancelTwiceUndoOnce'),
+    { minLength: 1, maxLength: 6 },
+  ),
+  wakes: fc.nat(6),
+});
+
+test('woken waits (Lock, Semaphore, Event, Condition, Queue, Barrier): a cancelled one did nothing and passed its wake-up on; one whose only cancel was undone completes', async (t) => {
+  let numRuns = 0;
+  const stats: Stats = {};
+  await fc.assert(
+    fc.asyncProperty(wakeScenarioArb, async (s) => {
+      numRuns++;
+      const n = s.actions.length;
+      // Event: set() wakes all; Barrier: the schedule trips it (n + 1 parties) or not.
+      const m =
+        s.kind === 'Event'
+          ? n
+          : s.kind === 'Barrier'
+            ? s.wakes > 0
+              ? n
+              : 0
+            : s.kind === 'Lock'
+              ? Math.min(s.wakes, 1)
+              : Math.min(s.wakes, n);
+      // Rejected: a request left standing, or one undone too late (the
+      // waiter was still waiting, so the cancellation was thrown at once).
+      const rejected = s.actions.map(
+        (action, i) =>
+          action === 'cancel' ||
+          action === 'cancelTwiceUndoOnce' ||
+          (action === 'cancelUndo' && i >= m),
+      );
+      // The m wake-ups go, in order, to the first m waiters not rejected.
+      const served: number[] = [];
+      for (let i = 0; i < n && served.length < m; i++) if (!rejected[i]) served.push(i);
+      const signals: AbortSignal[] = [];
+      const outcomes: Array<Settled<number>> = [];
+      const violations: string[] = [];
+      const lock = new Lock();
+      const semaphore = new Semaphore(0);
+      const event = new Event();
+      const cond = new Condition();
+      const queue = new Queue<number>(s.kind === 'QueuePut' ? n : 0);
+      const barrier = new Barrier(n + 1);
+      let nWaitingLeft = 0;
+      if (s.kind === 'QueuePut') for (let i = 0; i < n; i++) queue.putNowait(-1 - i);
+      let leftovers: number[] = [];
+
+      const watched = await runWatched(async (signal) => {
+        signals.push(signal);
+        if (s.kind === 'Lock') await lock.acquire();
+        const waiters = s.actions.map((_, i) =>
+          createTask(async (sig): Promise<number> => {
+            signals.push(sig);
+            switch (s.kind) {
+              case 'Lock':
+                await lock.acquire();
+                return i;
+              case 'Semaphore':
+                await semaphore.acquire();
+                return i;
+              case 'Event':
+                await event.wait();
+                return i;
+              case 'Condition':
+                await cond.acquire();
+                try {
+                  await cond.wait();
+                } finally {
+                  cond.release();
+                }
+                return i;
+              case 'QueueGet':
+                return await queue.get();
+              case 'QueuePut':
+                await queue.put(100 + i);
+                return i;
+              case 'Barrier':
+                return await barrier.wait(); // its arrival index: i
+            }
+          }),
+        );
+        await checkpoint(); // every waiter waits now
+        if (s.kind === 'Condition') await cond.acquire();
+        // One synchronous turn: wake m waiters, then act on every waiter.
+        switch (s.kind) {
+          case 'Lock':
+            if (m > 0) lock.release();
+            break;
+          case 'Semaphore':
+            for (let k = 0; k < m; k++) semaphore.release();
+            break;
+          case 'Event':
+            event.set();
+            break;
+          case 'Condition':
+            cond.notify(m);
+            break;
+          case 'QueueGet':
+            for (let k = 0; k < m; k++) queue.putNowait(k);
+            break;
+          case 'QueuePut':
+            for (let k = 0; k < m; k++) queue.getNowait();
+            break;
+          case 'Barrier':
+            if (m > 0) void barrier.wait(); // the last party: releases every waiter
+            break;
+        }
+        for (const [i, action] of s.actions.entries()) {
+          const task = waiters[i]!;
+          if (action === 'cancel') task.cancel();
+          else if (action === 'cancelUndo') {
+            task.cancel();
+            task.uncancel();
+          } else if (action === 'cancelTwiceUndoOnce') {
+            task.cancel();
+            task.cancel();
+            task.uncancel();
+          }
+        }
+        if (s.kind === 'Condition') cond.release();
+        for (let k = 0; k < 5; k++) await checkpoint();
+        // Those neither served nor rejected still wait: end them.
+        leftovers = waiters.flatMap((task, i) => (task.done() ? [] : [i]));
+        nWaitingLeft = barrier.nWaiting;
+        for (const i of leftovers) waiters[i]!.cancel();
+        for (const task of waiters) outcomes.push(await settle(task));
+        // Give back what the served waiters hold.
+        if (s.kind === 'Lock') {
+          if (lock.locked()) lock.release();
+          if (lock.locked()) violations.push(`${lock} still locked`);
+        }
+        if (s.kind === 'Semaphore') {
+          for (let k = 0; k < served.length; k++) semaphore.release();
+          if (semaphore.value !== m)
+            violations.push(`${semaphore}: value ${semaphore.value}, expected ${m}`);
+        }
+        if (s.kind === 'Condition' && cond.locked()) violations.push(`${cond} still locked`);
+        if (s.kind === 'Barrier') {
+          // Cancelled parties left without breaking it: those left still wait in the round.
+          if (barrier.broken) violations.push(`${barrier} broken`);
+          if (nWaitingLeft !== leftovers.length) {
+            violations.push(`nWaiting ${nWaitingLeft} with ${leftovers.length} parties waiting`);
+          }
+        }
+        if (s.kind === 'QueueGet') {
+          if (queue.qsize() !== m - served.length) {
+            violations.push(`${queue}: ${queue.qsize()} items left, expected ${m - served.length}`);
+          }
+        }
+        if (s.kind === 'QueuePut') {
+          const left: number[] = [];
+          while (!queue.empty()) left.push(queue.getNowait());
+          const expected = [
+            ...Array.from({ length: n - m }, (_, k) => -1 - m - k),
+            ...served.map((i) => 100 + i),
+          ];
+          if (left.join() !== expected.join()) {
+            violations.push(`queue holds [${left}], expected [${expected}]`);
+          }
+        }
+      });
+
+      assert.deepEqual(violations, []);
+      const expectedLeftovers = s.actions.flatMap((_, i) =>
+        rejected[i] || served.includes(i) ? [] : [i],
+      );
+      assert.deepEqual(leftovers, expectedLeftovers, 'waiters neither served nor rejected wait on');
+      for (const [i, outcome] of outcomes.entries()) {
+        if (served.includes(i)) {
+          bump(stats, s.actions[i] === 'cancelUndo' ? 'served after uncancel' : 'served');
+          assert.ok(
+            outcome.ok,
+            `waiter ${i} (${s.actions[i]}) served: ${outcome.ok ? '' : show(outcome.error)}`,
+          );
+          // A queue get receives the items in order: the k-th one served gets item k.
+          const value = s.kind === 'QueueGet' ? served.indexOf(i) : i;
+          assert.equal(outcome.value, value, `waiter ${i}: value`);
+        } else {
+          if (rejected[i]) bump(stats, `rejected after ${s.actions[i]}`);
+          assert.ok(
+            !outcome.ok && outcome.error instanceof CancelledError,
+            `waiter ${i} (${s.actions[i]}) rejects CancelledError: ${outcome.ok ? outcome.value : show(outcome.error)}`,
+          );
+        }
+      }
+      assertCleanRun(watched, signals);
+    }),
+    { numRuns: runs(2_000), includeErrorInReport: true },
+  );
+  t.diagnostic(`${numRuns} runs; ${JSON.stringify(stats)}`);
 });

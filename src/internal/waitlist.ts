@@ -2,17 +2,24 @@
  * The FIFO wait list every lock, event, condition, semaphore, barrier and
  * queue is built on.
  *
- * A waiter is served by a *grant*: the primitive hands it what it waited
- * for (a lock, a permit, an item) at once, so a task that arrives later can
- * never overtake it. The waiting task resumes a microtask later; until then
- * the grant can still be taken back. A cancellation that lands in that gap
- * (asyncio's "woken, then cancelled before it ran") either undoes the grant
- * and passes it on (`undoable` lists: lock, semaphore, condition) or,
- * where passing it on would reorder things (a queue item handed to a get
- * while later items may already have been taken, a put whose item may
- * already have been consumed), lets the wait succeed and leaves the
- * cancellation pending for the next checkpoint. Either way nothing is lost
- * or duplicated.
+ * A waiter is served by a *grant*: the primitive reserves for it what it
+ * waited for (a lock, a permit, a notification, a queue item or slot) at
+ * once, so a task that arrives later can never overtake it. The waiting
+ * task resumes a microtask later, and until then a cancellation can still
+ * land on it (asyncio's "woken, then cancelled before it ran"). asyncio's
+ * rule decides what happens then: a wait that ends in `CancelledError` did
+ * nothing. So the waiter rejects and its owner passes the grant on to the
+ * next waiter (`_waiterCancelled(waiter, true)`): the lock, permit or
+ * notification goes to the next in line, a queue's reserved item or slot
+ * to the next getter or putter. Owners whose waiters must act when they
+ * resume (a queue's getter takes its item then, a putter stores its item
+ * then) do it in `_waiterResumed`, so that nothing has happened on the
+ * waiter's behalf before it is known not to be cancelled.
+ *
+ * The grant is only settled when the waiter resumes, not when the
+ * cancellation lands, because `uncancel()` may still withdraw it: when the
+ * task's requests are all undone by then (`cancelling()` is 0), the wait
+ * completes normally, as asyncio's `uncancel()` clears `_must_cancel`.
  */
 
 import type { CancelledError } from '../exceptions.js';
@@ -23,14 +30,20 @@ const WAITING = 0;
 const GRANTED = 1;
 const DONE = 2;
 
-/** What a primitive must do when one of its waiters is cancelled. */
+/** What a primitive must do when one of its waiters is cancelled or resumes. */
 export interface WaitListOwner<V, P> {
   /**
    * `waiter` was cancelled: while still waiting (`granted` false), or after
-   * it had been granted `value` but before it resumed (`granted` true; the
-   * owner passes the grant on).
+   * it had been granted but before it resumed (`granted` true; the owner
+   * passes the grant on).
    */
   _waiterCancelled(waiter: ListWaiter<V, P>, granted: boolean): void;
+  /**
+   * `waiter`, granted `value`, resumes (it was not cancelled, or its
+   * cancellation was withdrawn): returns what its wait resolves with, or
+   * throws what it rejects with. Without it, the wait resolves with `value`.
+   */
+  _waiterResumed?(waiter: ListWaiter<V, P>, value: V): V;
   /** What waiting in this list is waiting on, for `snapshot()`. */
   _waitTarget?(): WaitTarget;
 }
@@ -69,6 +82,7 @@ export class ListWaiter<V, P> {
       return true;
     }
     if (this._state === GRANTED && this._late === undefined) {
+      // Settled when the waiter resumes: uncancel() may withdraw it until then.
       this._late = error;
       return true;
     }
@@ -76,26 +90,52 @@ export class ListWaiter<V, P> {
   }
 }
 
-/** Granted waiters in a scope, resumed together on one microtask. */
+/** Granted waiters, resumed together on one microtask, in the order they were granted. */
 let granted: Array<ListWaiter<unknown, unknown>> = [];
 let flushScheduled = false;
 
 function flush(): void {
   // Passing a grant on may grant another waiter: it joins this same batch.
-  for (let i = 0; i < granted.length; i++) {
-    const waiter = granted[i]!;
-    waiter._state = DONE;
-    removeWaiter(waiter.scope!, waiter);
-    const late = waiter._late;
-    if (late === undefined) {
-      waiter.resolve(waiter._value);
-    } else {
-      waiter.reject(late);
-      waiter.list.owner._waiterCancelled(waiter, true);
-    }
-  }
+  for (let i = 0; i < granted.length; i++) resume(granted[i]!);
   granted = [];
   flushScheduled = false;
+}
+
+function resume(waiter: ListWaiter<unknown, unknown>): void {
+  waiter._state = DONE;
+  const scope = waiter.scope;
+  let late = waiter._late;
+  if (scope !== undefined) {
+    removeWaiter(scope, waiter);
+    if (late !== undefined && scope._task._numCancels === 0) {
+      // Every request was undone with uncancel() before the waiter resumed:
+      // the wait completes normally (asyncio drops `_must_cancel` at 0).
+      // Without this the task ended cancelled with `cancelling()` at 0.
+      late = undefined;
+      // The withdrawn error is no longer in flight: a cancel() made after
+      // this must be delivered, not merged into an error never thrown.
+      scope._task._inFlight = false;
+    }
+  }
+  const owner = waiter.list.owner;
+  if (late !== undefined) {
+    waiter.reject(late);
+    owner._waiterCancelled(waiter, true);
+    return;
+  }
+  const hook = owner._waiterResumed;
+  if (hook === undefined) {
+    waiter.resolve(waiter._value);
+    return;
+  }
+  let value: unknown;
+  try {
+    value = hook.call(owner, waiter, waiter._value);
+  } catch (error) {
+    waiter.reject(error);
+    return;
+  }
+  waiter.resolve(value);
 }
 
 /** A doubly linked FIFO of waiters: O(1) append, serve and removal on cancel. */
@@ -105,11 +145,7 @@ export class WaitList<V, P = undefined> {
   /** Waiters not yet granted. */
   size = 0;
 
-  constructor(
-    readonly owner: WaitListOwner<V, P>,
-    /** Whether a grant can be taken back from a waiter cancelled before it resumed. */
-    readonly undoable: boolean,
-  ) {}
+  constructor(readonly owner: WaitListOwner<V, P>) {}
 
   /**
    * Wait at the end of the list: a checkpoint. A cancellation pending on
@@ -151,11 +187,12 @@ export class WaitList<V, P = undefined> {
   /** Serve `waiter` (which must still be waiting) with `value`. */
   grant(waiter: ListWaiter<V, P>, value: V): void {
     this._unlink(waiter);
-    if (waiter.scope === undefined || !this.undoable) {
-      // Nothing can take the grant back (no task to cancel, or a list whose
-      // grants are final): resume it directly, a microtask sooner.
+    if (waiter.scope === undefined && this.owner._waiterResumed === undefined) {
+      // Nothing can take the grant back (no task to cancel) and nothing is
+      // to be done when it resumes: resolve it directly, a microtask sooner.
+      // (Waiters of an owner with `_waiterResumed` keep their turn in the
+      // batch, so that they act in the order they were granted.)
       waiter._state = DONE;
-      if (waiter.scope !== undefined) removeWaiter(waiter.scope, waiter);
       waiter.resolve(value);
       return;
     }
