@@ -33,13 +33,14 @@ export async function captureWarnings(fn: () => Promise<unknown>): Promise<Error
 }
 
 /**
- * Point `weft`, `weft/web/...` and `weft/workers` imports of a doc example at
+ * Point `weft`, `weft/web/...`, `weft/workers` and `weft/jobs` imports of a doc example at
  * the sources, and its `./x.worker.js` modules at examples/ (from `.tmp/<dir>/`).
  */
 export function localImports(code: string): string {
   return code
     .replace(/new URL\('\.\/([\w.-]+\.worker\.js)'/g, "new URL('../../examples/$1'")
     .replaceAll("from 'weft/workers'", "from '../../src/workers/index.js'")
+    .replaceAll("from 'weft/jobs'", "from '../../src/jobs/index.js'")
     .replace(/from 'weft\/web\/(\w+)'/g, "from '../../src/web/$1/index.js'")
     .replaceAll("from 'weft/web'", "from '../../src/web/index.js'")
     .replaceAll("from 'weft'", "from '../../src/index.js'");

@@ -96,3 +96,31 @@ test('a user file type-checks against the built declarations, with skipLibCheck 
   ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
   assert.equal(result.stdout.trim(), '', 'tsc reported errors');
 });
+
+test('weft/jobs from dist/ runs a job on the SQLite store', async () => {
+  const specifier = 'weft/jobs';
+  const jobsModule = (await import(specifier)) as typeof import('../src/jobs/index.js');
+  assert.deepEqual(Object.keys(jobsModule).sort(), [
+    'Job',
+    'JobFailedError',
+    'JobHandle',
+    'JobNotFoundError',
+    'JobValidationError',
+    'JobWorker',
+    'Jobs',
+    'LeaseLostError',
+    'defineJob',
+    'openJobs',
+  ]);
+  const jobs = await jobsModule.openJobs('sqlite::memory:');
+  const double = jobsModule.defineJob('double', (n: number) => n * 2);
+  const worker = jobs.worker({ jobs: [double], pollMs: 10 });
+  const running = worker.run();
+  try {
+    assert.equal(await (await jobs.enqueue(double, 21)).result(), 42);
+  } finally {
+    await worker.stop();
+    await running;
+    await jobs.close();
+  }
+});

@@ -53,7 +53,7 @@ const files = (readdirSync(`${root}src`, { recursive: true }) as string[])
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('internal'))
   .sort();
 
-describe('TSDoc examples', { timeout: 120_000 }, () => {
+describe('TSDoc examples', { timeout: 600_000 }, () => {
   for (const file of files) {
     const examples = examplesOf(readFileSync(`${root}src/${file}`, 'utf8'));
     examples.forEach((code, i) => {
