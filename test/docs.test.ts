@@ -29,7 +29,14 @@ function expectedLines(code: string): string[] {
   return [...lines, ...trailing];
 }
 
-for (const guide of ['cancellation', 'sync', 'web-background-tasks', 'workers', 'debugging', 'jobs']) {
+for (const guide of [
+  'cancellation',
+  'sync',
+  'web-background-tasks',
+  'workers',
+  'debugging',
+  'jobs',
+]) {
   const markdown = readFileSync(`${root}docs/${guide}.md`, 'utf8');
   const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 

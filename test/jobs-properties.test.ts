@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { sleep } from '../src/index.js';
-import { defineJob, type JobState, openJobs, type JobWorker } from '../src/jobs/index.js';
+import { defineJob, type JobState, type JobWorker, openJobs } from '../src/jobs/index.js';
 
 type Op =
   | { kind: 'enqueue'; behaviour: 'ok' | 'fail' | 'slow'; delayMs: number }
@@ -112,7 +112,12 @@ test('property: random enqueue / cancel / retry / worker stop sequences respect 
               break;
             case 'start':
               if (worker === undefined) {
-                const w = jobs.worker({ jobs: [job], concurrency: 3, pollMs: 5, onError: () => {} });
+                const w = jobs.worker({
+                  jobs: [job],
+                  concurrency: 3,
+                  pollMs: 5,
+                  onError: () => {},
+                });
                 worker = { w, run: w.run() };
               }
               break;
