@@ -113,10 +113,9 @@ export class JobNotFoundError extends Error {
  * ```ts
  * import { LeaseLostError } from 'weft/jobs';
  *
- * const onError = (error: unknown) => {
- *   if (error instanceof LeaseLostError) console.log(`late: ${error.jobId}`);
- * };
- * onError(new LeaseLostError('7', 'send-welcome', 2)); // late: 7
+ * // A worker's onError tells a dropped late outcome from a failed attempt:
+ * const error: unknown = new LeaseLostError('7', 'send-welcome', 2);
+ * if (error instanceof LeaseLostError) console.log(`late: #${error.jobId}`); // late: #7
  * ```
  */
 export class LeaseLostError extends Error {
