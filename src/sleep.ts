@@ -95,8 +95,11 @@ function suspend<T>(ms: number, value: T): Promise<T> {
 /**
  * Resolve with `value` after `ms` milliseconds. A checkpoint: cancelling
  * the task rejects it with `CancelledError` at once and clears the timer.
- * `sleep(0)` yields to the event loop like {@link checkpoint}. Rejects with
- * `RangeError` for a negative or NaN `ms`, `TypeError` for a non-number.
+ * `sleep(0)` yields to the event loop like {@link checkpoint}. Sleeps of the
+ * same duration that fall due within a millisecond of each other wake in
+ * the same turn (as asyncio's), so one may end up to 1 ms early, as Node's
+ * own timers can. Rejects with `RangeError` for a negative or NaN `ms`,
+ * `TypeError` for a non-number.
  *
  * @example
  * ```ts
