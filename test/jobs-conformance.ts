@@ -563,6 +563,25 @@ export function conformance(name: string, withStore: WithStore): void {
           assert.deepEqual(await running.worker.stop(), { released: 1 }, 'idempotent');
         }));
 
+      test('a stop right after a claim, before the handler started, still releases the job', () =>
+        withStore(async ({ jobs }) => {
+          const job = defineJob('barely', () => 'ran');
+          await jobs.enqueueMany(job, [1, 2, 3]);
+          for (let round = 0; round < 5; round++) {
+            const worker = jobs.worker({ jobs: [job], pollMs: 5 });
+            const run = worker.run();
+            await sleep(round); // 0..4 ms: around the first claim
+            await worker.stop({ graceMs: 0 });
+            await run;
+          }
+          const counts = await jobs.counts();
+          assert.equal(counts.running, 0, 'nothing left running');
+          assert.equal(counts.pending + counts.succeeded, 3, 'no job lost');
+          for (const record of await jobs.list()) {
+            if (record.state === 'pending') assert.equal(record.attempts, 0);
+          }
+        }));
+
       test('cancelling the task that runs run() is stop({ graceMs: 0 }): it rejects once the release is stored', () =>
         withStore(async ({ jobs }) => {
           const job = defineJob('forever', () => sleep(60_000));

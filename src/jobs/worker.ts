@@ -443,7 +443,12 @@ export class JobWorker {
       name: `job:${record.name}#${record.id}`,
     });
     attempt.task._onDone((task) => {
-      void this._finish(attempt, task.result()).finally(() => {
+      // Cancelled before it started (a stop or cancel right after the
+      // claim), the task never ran _execute: its outcome is its error.
+      const end: AttemptEnd = task.cancelled()
+        ? { ok: false, error: task._outcome }
+        : task.result();
+      void this._finish(attempt, end).finally(() => {
         this._running.delete(record.id);
         this._jobs._notify(record.id);
         if (this._backlog) this._wake();
