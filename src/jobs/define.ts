@@ -140,6 +140,26 @@ function checkJobOptions(options: JobOptions<unknown> | undefined): Error | unde
   );
 }
 
+/**
+ * @internal Read `options[key]` once: undefined, or a number of ms >= 0.
+ * Throws the error that names it (callers returning a promise reject with it).
+ */
+export function msOption(options: unknown, key: string): number | undefined {
+  const error = checkOptions('options', options);
+  if (error !== undefined) throw error;
+  const value = (options as Record<string, unknown> | undefined)?.[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') {
+    throw new TypeError(
+      `Expected \`options.${key}\` to be a number of milliseconds, got ${show(value)}`,
+    );
+  }
+  if (Number.isNaN(value) || value < 0) {
+    throw new RangeError(`Expected \`options.${key}\` to be a number >= 0, got ${show(value)}`);
+  }
+  return value;
+}
+
 /** @internal Any safe integer. */
 export function checkInteger(label: string, value: unknown): Error | undefined {
   if (typeof value !== 'number') {

@@ -6,8 +6,8 @@
 
 import { inspect } from 'node:util';
 import { CancelledError, TimeoutError } from '../exceptions.js';
-import { checkOptions, firstError, show } from '../internal/validate.js';
 import { timeout } from '../timeouts.js';
+import { msOption } from './define.js';
 import { JobFailedError, JobNotFoundError } from './errors.js';
 import type { Jobs } from './jobs.js';
 import type { JobState } from './types.js';
@@ -71,31 +71,18 @@ export class JobHandle<R = unknown> {
    * `JobNotFoundError` for an unknown id, `TimeoutError` after `timeoutMs`.
    */
   result(options?: ResultOptions): Promise<R> {
-    let limit: unknown;
+    let limit: number | undefined;
     try {
-      limit = options === undefined || options === null ? undefined : options.timeoutMs;
+      limit = msOption(options, 'timeoutMs');
     } catch (error) {
       return Promise.reject(error);
     }
-    const error = firstError(
-      checkOptions('options', options),
-      limit === undefined
-        ? undefined
-        : typeof limit !== 'number'
-          ? new TypeError(`Expected \`options.timeoutMs\` to be a number, got ${show(limit)}`)
-          : Number.isNaN(limit) || limit < 0
-            ? new RangeError(
-                `Expected \`options.timeoutMs\` to be a number >= 0, got ${show(limit)}`,
-              )
-            : undefined,
-    );
-    if (error !== undefined) return Promise.reject(error);
     if (limit === undefined) return this._follow();
-    return timeout(limit as number, () => this._follow()).catch((err: unknown) => {
+    return timeout(limit, () => this._follow()).catch((err: unknown) => {
       if (err instanceof TimeoutError) {
         throw new TimeoutError(`Job #${this.id} did not end within ${limit} ms`, {
           cause: err,
-          ms: limit as number,
+          ms: limit,
         });
       }
       throw err;

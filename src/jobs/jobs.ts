@@ -10,7 +10,7 @@ import { InvalidStateError, TimeoutError } from '../exceptions.js';
 import { checkOptions, firstError, show } from '../internal/validate.js';
 import { Event } from '../locks.js';
 import { timeout } from '../timeouts.js';
-import { checkInteger, checkOptionalInteger, checkOptionalName, Job } from './define.js';
+import { checkInteger, checkOptionalInteger, checkOptionalName, Job, msOption } from './define.js';
 import { JobNotFoundError, JobValidationError } from './errors.js';
 import { JobHandle } from './handle.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, toJson } from './json.js';
@@ -213,22 +213,17 @@ export class Jobs {
   /** Delete finished jobs older than `olderThanMs`; resolves how many were deleted. */
   prune(options: PruneOptions): Promise<number> {
     return rejecting(async () => {
-      const olderThanMs = (options as PruneOptions | undefined)?.olderThanMs;
-      const error =
-        typeof options !== 'object' || options === null
-          ? new TypeError(`Expected \`options\` to be { olderThanMs }, got ${show(options)}`)
-          : typeof olderThanMs !== 'number'
-            ? new TypeError(
-                `Expected \`options.olderThanMs\` to be a number, got ${show(olderThanMs)}`,
-              )
-            : Number.isNaN(olderThanMs) || olderThanMs < 0
-              ? new RangeError(
-                  `Expected \`options.olderThanMs\` to be a number >= 0, got ${show(olderThanMs)}`,
-                )
-              : undefined;
-      if (error !== undefined) throw error;
+      if (typeof options !== 'object' || options === null) {
+        throw new TypeError(`Expected \`options\` to be { olderThanMs }, got ${show(options)}`);
+      }
+      const olderThanMs = msOption(options, 'olderThanMs');
+      if (olderThanMs === undefined) {
+        throw new TypeError(
+          'Expected `options.olderThanMs` to be a number of milliseconds, got undefined',
+        );
+      }
       this._checkOpen();
-      return this._store.prune(olderThanMs as number);
+      return this._store.prune(olderThanMs);
     });
   }
 

@@ -20,7 +20,7 @@ import { sleep } from '../sleep.js';
 import { createTask, currentTask, type Task } from '../tasks.js';
 import { timeout } from '../timeouts.js';
 import { wait } from '../wait.js';
-import { checkOptionalInteger, Job } from './define.js';
+import { checkOptionalInteger, Job, msOption } from './define.js';
 import { LeaseLostError } from './errors.js';
 import type { Jobs } from './jobs.js';
 import { toJson } from './json.js';
@@ -279,26 +279,13 @@ export class JobWorker {
    * result. Cancelling the caller stops its wait, not the stop.
    */
   stop(options?: StopOptions): Promise<{ released: number }> {
-    let graceMs: unknown;
+    let graceMs: number | undefined;
     try {
-      graceMs = options === undefined || options === null ? undefined : options.graceMs;
+      graceMs = msOption(options, 'graceMs');
     } catch (error) {
       return Promise.reject(error);
     }
-    const error = firstError(
-      checkOptions('options', options),
-      graceMs === undefined
-        ? undefined
-        : typeof graceMs !== 'number'
-          ? new TypeError(`Expected \`options.graceMs\` to be a number, got ${show(graceMs)}`)
-          : Number.isNaN(graceMs) || graceMs < 0
-            ? new RangeError(
-                `Expected \`options.graceMs\` to be a number >= 0, got ${show(graceMs)}`,
-              )
-            : undefined,
-    );
-    if (error !== undefined) return Promise.reject(error);
-    this._stopTask ??= createTask(() => this._stop((graceMs as number | undefined) ?? 10_000), {
+    this._stopTask ??= createTask(() => this._stop(graceMs ?? 10_000), {
       name: `${this._owner} stop`,
     });
     return shield(this._stopTask);

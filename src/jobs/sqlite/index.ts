@@ -187,33 +187,30 @@ export class SqliteStore implements JobStore {
   }
 
   enqueue(jobs: readonly NewJob[]): Promise<Enqueued[]> {
-    const s = this.statements;
     return this.run(() => {
       const now = Date.now();
-      const out: Enqueued[] = [];
-      for (const job of jobs) {
-        if (job.key !== undefined) {
-          const held = s.activeKey.get(job.key) as { id: number } | undefined;
-          if (held !== undefined) {
-            out.push({ id: String(held.id), created: false });
-            continue;
-          }
-        }
-        const runAt = job.runAt ?? now + job.delayMs;
-        const { id } = s.insert.get(
-          job.name,
-          job.queue,
-          job.payload,
-          job.maxAttempts,
-          job.priority,
-          job.key ?? null,
-          now,
-          runAt,
-        ) as { id: number };
-        out.push({ id: String(id), created: true });
-      }
-      return out;
+      return jobs.map((job) => this.insertOne(job, now));
     });
+  }
+
+  /** Inside a transaction: insert `job`, or find the active job holding its key. */
+  private insertOne(job: NewJob, now: number): Enqueued {
+    const s = this.statements;
+    if (job.key !== undefined) {
+      const held = s.activeKey.get(job.key) as { id: number } | undefined;
+      if (held !== undefined) return { id: String(held.id), created: false };
+    }
+    const { id } = s.insert.get(
+      job.name,
+      job.queue,
+      job.payload,
+      job.maxAttempts,
+      job.priority,
+      job.key ?? null,
+      now,
+      job.runAt ?? now + job.delayMs,
+    ) as { id: number };
+    return { id: String(id), created: true };
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -417,22 +414,7 @@ export class SqliteStore implements JobStore {
           ? s.insertSchedule.run(tick.schedule, tick.tick).changes
           : s.advanceSchedule.run(tick.tick, tick.schedule, tick.previous).changes;
       if (changed !== 1) return false;
-      if (tick.job !== undefined) {
-        const job = tick.job;
-        if (job.key === undefined || s.activeKey.get(job.key) === undefined) {
-          const now = Date.now();
-          s.insert.run(
-            job.name,
-            job.queue,
-            job.payload,
-            job.maxAttempts,
-            job.priority,
-            job.key ?? null,
-            now,
-            job.runAt ?? now + job.delayMs,
-          );
-        }
-      }
+      if (tick.job !== undefined) this.insertOne(tick.job, Date.now());
       return true;
     });
   }
