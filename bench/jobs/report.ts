@@ -1,0 +1,188 @@
+/**
+ * The Jobs section of `BENCHMARKS.md`, from `bench/results/jobs-node*.json`
+ * (`npm run bench:jobs`). Rendered by `bench/report.ts` with the rest of
+ * the report, so that either benchmark regenerates the whole file.
+ */
+
+import { major } from '../results.js';
+import { quantile } from '../stats.js';
+import type { JobsScenarioResult, JobsSuiteResult } from './results.js';
+
+const fmtInt = (x: number): string => Math.round(x).toLocaleString('en');
+
+function fmtMs(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+function duration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds - m * 60);
+  return m > 0 ? `${m} min ${s} s` : `${s} s`;
+}
+
+const label = (r: JobsSuiteResult): string => `Node ${major(r.node)}`;
+
+const median = (xs: number[]): number => quantile(xs, 0.5);
+
+/** The scenario every ratio of a group is taken against. */
+const REFERENCE: Record<string, string> = {
+  enqueue: 'enqueue-serial',
+  processing: 'process-1',
+};
+
+function throughputTable(r: JobsSuiteResult): string[] {
+  const scenarios = r.scenarios.filter((s) => s.group !== 'latency');
+  if (scenarios.length === 0) return [];
+  const lines = [
+    `| scenario | contender | N | jobs/s (median) | min–max | × ${REFERENCE.enqueue} / × ${REFERENCE.processing} | rounds |`,
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  const shares: string[] = [];
+  for (const s of scenarios) {
+    for (const row of s.rows) {
+      if (row.samples.length === 0) {
+        lines.push(`| ${s.title} | ${row.name} | ${fmtInt(s.n)} | not measured |  |  |  |`);
+        continue;
+      }
+      const m = median(row.samples);
+      const ref = r.scenarios
+        .find((x) => x.id === REFERENCE[s.group])
+        ?.rows.find((x) => x.contender === row.contender);
+      const ratio =
+        ref === undefined || ref.samples.length === 0
+          ? '—'
+          : `${(m / median(ref.samples)).toFixed(2)}×`;
+      lines.push(
+        `| ${s.title} | ${row.name} | ${fmtInt(s.n)} | ${fmtInt(m)} | ${fmtInt(Math.min(...row.samples))}–${fmtInt(Math.max(...row.samples))} | ${ratio} | ${row.samples.length} |`,
+      );
+      if (row.shares !== undefined && row.shares.length > 0 && (s.processes ?? 1) > 1) {
+        shares.push(
+          `${s.title}, ${row.name}: jobs per worker process in each round: ${row.shares.map((x) => x.map(fmtInt).join(' / ')).join('; ')}.`,
+        );
+      }
+    }
+  }
+  if (shares.length > 0) lines.push('', ...shares);
+  return lines;
+}
+
+function latencyTable(r: JobsSuiteResult): string[] {
+  const scenarios = r.scenarios.filter((s) => s.group === 'latency');
+  if (scenarios.length === 0) return [];
+  const lines = [
+    '| worker | pollMs | contender | jobs | p50 | p90 | p99 | max | mean |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of scenarios) {
+    const where =
+      s.pollMs === null ? 'same process (woken by the enqueue)' : 'another process (polls)';
+    for (const row of s.rows) {
+      const l = row.latency;
+      if (l === undefined) {
+        lines.push(`| ${where} | ${s.pollMs ?? '—'} | ${row.name} | not measured |  |  |  |  |  |`);
+        continue;
+      }
+      lines.push(
+        `| ${where} | ${s.pollMs ?? '—'} | ${row.name} | ${fmtInt(l.n)} | ${fmtMs(l.p50)} | ${fmtMs(l.p90)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} | ${fmtMs(l.mean)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function checksList(results: JobsSuiteResult[]): string[] {
+  const first = results[0]!;
+  const lines: string[] = [];
+  const ids: string[] = [];
+  for (const r of results) for (const s of r.scenarios) if (!ids.includes(s.id)) ids.push(s.id);
+  for (const id of ids) {
+    const names = new Map(first.contenders.map((c) => [c.id, c.name]));
+    const byContender = new Map<string, string[]>();
+    for (const r of results) {
+      for (const c of r.checks.filter((x) => x.scenario === id)) {
+        const list = byContender.get(c.contender) ?? [];
+        if (!list.includes(c.check)) list.push(c.check);
+        byContender.set(c.contender, list);
+      }
+    }
+    for (const [contender, list] of byContender) {
+      const on = results.filter((r) =>
+        r.checks.some((c) => c.scenario === id && c.contender === contender),
+      );
+      lines.push(
+        `- **${id}**, ${names.get(contender) ?? contender} (${on.map(label).join(', ')}): ${list.join('; ')}.`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** The whole Jobs section, one subsection per Node version measured. */
+export function renderJobsSection(results: JobsSuiteResult[]): string[] {
+  if (results.length === 0) return [];
+  const row = (name: string, cell: (r: JobsSuiteResult) => string): string =>
+    `| ${name} | ${results.map(cell).join(' | ')} |`;
+  const first = results[0]!;
+  const lines = [
+    '## Jobs',
+    '',
+    '<!-- Generated by `npm run bench:jobs` (bench/jobs/) from bench/results/jobs-node*.json, and kept by `npm run bench`. Do not edit by hand: rerun it. -->',
+    '',
+    "`weft/jobs`' durable jobs: how fast jobs are stored, how fast workers drain them, and how long an idle worker takes to start one. Every run checks its result (see Checks): a failed check fails the run, naming the scenario, and writes nothing. The PostgreSQL store and its peers (graphile-worker, pg-boss, BullMQ) will appear here as further contenders, side by side.",
+    '',
+    `| | ${results.map(label).join(' | ')} |`,
+    `|---|${results.map(() => '---').join('|')}|`,
+    row('Node', (r) => r.node),
+    row('date', (r) => r.date),
+    row(
+      'machine',
+      (r) =>
+        `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}; load average ${r.machine.load.join(' ')} at the start`,
+    ),
+    row(
+      'mode',
+      (r) =>
+        `${r.mode}; ${r.settings.rounds} measured round(s) per throughput row, after a warm-up`,
+    ),
+    row('run time', (r) => duration(r.seconds)),
+    '',
+    ...first.contenders.map((c) => `- **${c.name}**: ${c.backend}.`),
+    '',
+    'The machine is a shared 2-core virtual machine on which other work (other test suites) was running during the run: absolute figures move by tens of percent from run to run. The ratios within one run (the × column; the latency at each `pollMs` against the same-process figure) are the steadier reading.',
+    '',
+  ];
+  for (const r of results) {
+    lines.push(`### Throughput, ${label(r)} (${r.node})`, '', ...throughputTable(r), '');
+    lines.push(
+      `### Latency: enqueue → handler start, ms, ${label(r)} (${r.node})`,
+      '',
+      ...latencyTable(r),
+      '',
+    );
+  }
+  const s = first.settings;
+  const work = (id: string): JobsScenarioResult | undefined =>
+    results.flatMap((r) => r.scenarios).find((x) => x.id === id);
+  lines.push(
+    '### What the numbers mean',
+    '',
+    `- **enqueue, one at a time**: ${work('enqueue-serial')?.work ?? ''} jobs/s = N ÷ the time from the first call to the last one's resolution. Each call is one transaction (one commit).`,
+    `- **enqueue, ${s.producers} concurrent producers**: ${work('enqueue-concurrent')?.work ?? ''} better-sqlite3 is synchronous, so in one process the calls still commit one at a time; this shows what interleaving costs or saves.`,
+    `- **enqueueMany, one call**: ${work('enqueue-many')?.work ?? ''} The × column is each row ÷ the one-at-a-time row.`,
+    `- **drain**: ${work('process-1')?.work ?? work('process-4')?.work ?? ''} The processes' start-up (tsx, opening the store) is not counted; the × column is each row ÷ the 1-process row. Workers poll every ${s.processingPollMs} ms but barely need to: a worker that claimed a full batch claims again as soon as a slot frees.`,
+    `- **latency**: the time from the \`enqueue\` call (its transaction included) to the handler's first line, for every job of the run (jobs ${s.spacingMs} ms apart, so the worker is idle when each arrives, except at long \`pollMs\`, where several arrive between two polls and are claimed together). Measured on \`process.hrtime\` (CLOCK_MONOTONIC, one clock for every process of the machine). In the same process, \`enqueue\` wakes the worker at once; from another process the worker only finds a job at its next poll, so its latency is spread evenly over 0 to \`pollMs\` (p50 ≈ pollMs ÷ 2) plus the cost of a claim: a shorter \`pollMs\` is lower latency paid for with one claim query per worker every \`pollMs\` while idle.`,
+    "- Every SQLite file is fresh for each run (a temporary directory, removed afterwards); the jobs table holds only that run's jobs.",
+    '',
+    '### Checks',
+    '',
+    "Each held in every run listed (N is the run's size):",
+    '',
+    ...checksList(results),
+    '',
+    "Reproduce: `npm run bench:jobs` (writes `bench/results/jobs-node<major>.json` and regenerates this file); `-- --quick` (small N, one round: a few seconds, written to `.tmp/bench-jobs-quick/`), `--only enqueue,process,latency` (scenario ids or their prefixes), `--n N`, `--latency-n N`, `--rounds R`, `--results DIR`, `--out FILE`, `--cpu-prof` (a `.cpuprofile` per worker process in `.tmp/bench-profiles/`), `--verbose`. Another Node: `/path/to/node --import tsx bench/jobs/run.ts` (better-sqlite3 must be built for that Node's ABI).",
+    '',
+  );
+  return lines;
+}
