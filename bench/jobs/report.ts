@@ -26,6 +26,15 @@ const label = (r: JobsSuiteResult): string => `Node ${major(r.node)}`;
 
 const median = (xs: number[]): number => quantile(xs, 0.5);
 
+/**
+ * `samples ÷ reference`, round by round (the scenarios of a round ran one
+ * after another, so they shared the machine's load), then the median.
+ */
+function roundRatio(samples: number[], reference: number[]): number {
+  const k = Math.min(samples.length, reference.length);
+  return median(Array.from({ length: k }, (_, i) => samples[i]! / reference[i]!));
+}
+
 /** The scenario every ratio of a group is taken against. */
 const REFERENCE: Record<string, string> = {
   enqueue: 'enqueue-serial',
@@ -53,7 +62,7 @@ function throughputTable(r: JobsSuiteResult): string[] {
       const ratio =
         ref === undefined || ref.samples.length === 0
           ? '—'
-          : `${(m / median(ref.samples)).toFixed(2)}×`;
+          : `${roundRatio(row.samples, ref.samples).toFixed(2)}×`;
       lines.push(
         `| ${s.title} | ${row.name} | ${fmtInt(s.n)} | ${fmtInt(m)} | ${fmtInt(Math.min(...row.samples))}–${fmtInt(Math.max(...row.samples))} | ${ratio} | ${row.samples.length} |`,
       );
@@ -72,8 +81,8 @@ function latencyTable(r: JobsSuiteResult): string[] {
   const scenarios = r.scenarios.filter((s) => s.group === 'latency');
   if (scenarios.length === 0) return [];
   const lines = [
-    '| worker | pollMs | contender | jobs | p50 | p90 | p99 | max | mean |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| worker | pollMs | contender | jobs | p50 | p90 | p99 | max | mean | p50 ÷ pollMs |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const s of scenarios) {
     const where =
@@ -81,11 +90,13 @@ function latencyTable(r: JobsSuiteResult): string[] {
     for (const row of s.rows) {
       const l = row.latency;
       if (l === undefined) {
-        lines.push(`| ${where} | ${s.pollMs ?? '—'} | ${row.name} | not measured |  |  |  |  |  |`);
+        lines.push(
+          `| ${where} | ${s.pollMs ?? '—'} | ${row.name} | not measured |  |  |  |  |  |  |`,
+        );
         continue;
       }
       lines.push(
-        `| ${where} | ${s.pollMs ?? '—'} | ${row.name} | ${fmtInt(l.n)} | ${fmtMs(l.p50)} | ${fmtMs(l.p90)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} | ${fmtMs(l.mean)} |`,
+        `| ${where} | ${s.pollMs ?? '—'} | ${row.name} | ${fmtInt(l.n)} | ${fmtMs(l.p50)} | ${fmtMs(l.p90)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} | ${fmtMs(l.mean)} | ${s.pollMs ? (l.p50 / s.pollMs).toFixed(2) : '—'} |`,
       );
     }
   }
@@ -93,30 +104,30 @@ function latencyTable(r: JobsSuiteResult): string[] {
 }
 
 function checksList(results: JobsSuiteResult[]): string[] {
-  const first = results[0]!;
-  const lines: string[] = [];
-  const ids: string[] = [];
-  for (const r of results) for (const s of r.scenarios) if (!ids.includes(s.id)) ids.push(s.id);
-  for (const id of ids) {
-    const names = new Map(first.contenders.map((c) => [c.id, c.name]));
-    const byContender = new Map<string, string[]>();
-    for (const r of results) {
-      for (const c of r.checks.filter((x) => x.scenario === id)) {
-        const list = byContender.get(c.contender) ?? [];
-        if (!list.includes(c.check)) list.push(c.check);
-        byContender.set(c.contender, list);
+  const names = new Map(results.flatMap((r) => r.contenders).map((c) => [c.id, c.name]));
+  // One line per contender and list of checks, naming every scenario that held exactly those.
+  const lines = new Map<string, { scenarios: string[]; on: Set<string> }>();
+  for (const r of results) {
+    const ids: string[] = [];
+    for (const s of r.scenarios) if (!ids.includes(s.id)) ids.push(s.id);
+    for (const id of ids) {
+      const contenders = new Set(r.checks.filter((c) => c.scenario === id).map((c) => c.contender));
+      for (const contender of contenders) {
+        const list = r.checks
+          .filter((c) => c.scenario === id && c.contender === contender)
+          .map((c) => c.check);
+        const key = `${names.get(contender) ?? contender}: ${list.join('; ')}.`;
+        const line = lines.get(key) ?? { scenarios: [], on: new Set<string>() };
+        if (!line.scenarios.includes(id)) line.scenarios.push(id);
+        line.on.add(label(r));
+        lines.set(key, line);
       }
     }
-    for (const [contender, list] of byContender) {
-      const on = results.filter((r) =>
-        r.checks.some((c) => c.scenario === id && c.contender === contender),
-      );
-      lines.push(
-        `- **${id}**, ${names.get(contender) ?? contender} (${on.map(label).join(', ')}): ${list.join('; ')}.`,
-      );
-    }
   }
-  return lines;
+  return [...lines].map(
+    ([key, { scenarios, on }]) =>
+      `- ${scenarios.map((id) => `**${id}**`).join(', ')} (${[...on].join(', ')}), ${key}`,
+  );
 }
 
 /** The whole Jobs section, one subsection per Node version measured. */
@@ -139,13 +150,14 @@ export function renderJobsSection(results: JobsSuiteResult[]): string[] {
     row(
       'machine',
       (r) =>
-        `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}; load average ${r.machine.load.join(' ')} at the start`,
+        `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}; load average ${r.machine.load.join(' ')} at the start${r.machine.loadAfter ? `, ${r.machine.loadAfter.join(' ')} at the end` : ''}`,
     ),
     row(
       'mode',
       (r) =>
         `${r.mode}; ${r.settings.rounds} measured round(s) per throughput row, after a warm-up`,
     ),
+    row('SQLite driver', (r) => r.driver ?? "the project's better-sqlite3"),
     row('run time', (r) => duration(r.seconds)),
     '',
     ...first.contenders.map((c) => `- **${c.name}**: ${c.backend}.`),
@@ -170,8 +182,8 @@ export function renderJobsSection(results: JobsSuiteResult[]): string[] {
     '',
     `- **enqueue, one at a time**: ${work('enqueue-serial')?.work ?? ''} jobs/s = N ÷ the time from the first call to the last one's resolution. Each call is one transaction (one commit).`,
     `- **enqueue, ${s.producers} concurrent producers**: ${work('enqueue-concurrent')?.work ?? ''} better-sqlite3 is synchronous, so in one process the calls still commit one at a time; this shows what interleaving costs or saves.`,
-    `- **enqueueMany, one call**: ${work('enqueue-many')?.work ?? ''} The × column is each row ÷ the one-at-a-time row.`,
-    `- **drain**: ${work('process-1')?.work ?? work('process-4')?.work ?? ''} The processes' start-up (tsx, opening the store) is not counted; the × column is each row ÷ the 1-process row. Workers poll every ${s.processingPollMs} ms but barely need to: a worker that claimed a full batch claims again as soon as a slot frees.`,
+    `- **enqueueMany, one call**: ${work('enqueue-many')?.work ?? ''} The × column is each row ÷ the one-at-a-time row of the same round (median over rounds).`,
+    `- **drain**: N trivial jobs (the handler returns its payload's index), enqueued with \`enqueueMany\`, drained by 1 or by 4 forked worker processes on the same file (\`concurrency\` ${s.concurrency} each), started together once every process has opened the store. jobs/s = N ÷ (last outcome stored − first handler start); the processes' start-up (tsx, opening the store) is not counted. The × column is each row ÷ the 1-process row of the same round (median over rounds). Workers poll every ${s.processingPollMs} ms but barely need to: a worker that claimed a full batch claims again as soon as a slot frees.`,
     `- **latency**: the time from the \`enqueue\` call (its transaction included) to the handler's first line, for every job of the run (jobs ${s.spacingMs} ms apart, so the worker is idle when each arrives, except at long \`pollMs\`, where several arrive between two polls and are claimed together). Measured on \`process.hrtime\` (CLOCK_MONOTONIC, one clock for every process of the machine). In the same process, \`enqueue\` wakes the worker at once; from another process the worker only finds a job at its next poll, so its latency is spread evenly over 0 to \`pollMs\` (p50 ≈ pollMs ÷ 2) plus the cost of a claim: a shorter \`pollMs\` is lower latency paid for with one claim query per worker every \`pollMs\` while idle.`,
     "- Every SQLite file is fresh for each run (a temporary directory, removed afterwards); the jobs table holds only that run's jobs.",
     '',

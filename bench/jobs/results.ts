@@ -59,7 +59,17 @@ export interface JobsSuiteResult {
   node: string;
   date: string;
   mode: 'full' | 'quick' | 'partial';
-  machine: { cpu: string; cores: number; memoryGiB: number; os: string; load: number[] };
+  /** `load`: load averages (1, 5, 15 min) at the start; `loadAfter`: at the end. */
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    os: string;
+    load: number[];
+    loadAfter?: number[];
+  };
+  /** Where better-sqlite3 came from (a build for this Node's ABI when not the project's). */
+  driver?: string;
   contenders: Array<{ id: string; name: string; library: JobsLibrary; backend: string }>;
   settings: {
     rounds: number;

@@ -29,7 +29,6 @@
  * .tmp/bench-profiles/), --verbose.
  */
 
-import './driver.js';
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
@@ -46,6 +45,7 @@ import {
   monoNow,
 } from './contender.js';
 import { CONTENDER_IDS, loadContender } from './contenders.js';
+import { DRIVER_DIR } from './driver.js';
 import type {
   JobsCheck,
   JobsRow,
@@ -71,7 +71,7 @@ const ONLY = textArg('only', '');
 const CONTENDER = textArg('contender', '');
 const N = numberArg('n', QUICK ? 300 : 10_000);
 const LATENCY_N = numberArg('latency-n', QUICK ? 20 : 500);
-const ROUNDS = numberArg('rounds', QUICK ? 1 : 3);
+const ROUNDS = numberArg('rounds', QUICK ? 1 : 5);
 const PARTIAL =
   ONLY !== '' ||
   CONTENDER !== '' ||
@@ -686,7 +686,8 @@ const suite: JobsSuiteResult = {
   node: process.version,
   date: new Date().toISOString().slice(0, 10),
   mode: MODE,
-  machine: { ...machine(), load: loadBefore },
+  machine: { ...machine(), load: loadBefore, loadAfter: machine().load },
+  driver: DRIVER_DIR ? `better-sqlite3 from ${DRIVER_DIR}` : "the project's better-sqlite3",
   contenders: contenders.map(({ id, name, library, backend }) => ({ id, name, library, backend })),
   settings: {
     rounds: ROUNDS,
