@@ -30,7 +30,7 @@
  */
 
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -587,6 +587,22 @@ function machine(): JobsSuiteResult['machine'] {
   };
 }
 
+/** Which better-sqlite3 ran, for the report. */
+function driverLabel(): string {
+  const dir = DRIVER_DIR ? DRIVER_DIR : join(ROOT, 'node_modules');
+  let version = '?';
+  try {
+    version = (
+      JSON.parse(readFileSync(join(dir, 'better-sqlite3/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  } catch {}
+  return DRIVER_DIR
+    ? `better-sqlite3 ${version}, built for Node ${major(process.version)}'s ABI (WEFT_BENCH_BETTER_SQLITE3)`
+    : `better-sqlite3 ${version} (the project's)`;
+}
+
 const suiteStarted = performance.now();
 const loadBefore = machine().load;
 console.log(
@@ -687,7 +703,7 @@ const suite: JobsSuiteResult = {
   date: new Date().toISOString().slice(0, 10),
   mode: MODE,
   machine: { ...machine(), load: loadBefore, loadAfter: machine().load },
-  driver: DRIVER_DIR ? `better-sqlite3 from ${DRIVER_DIR}` : "the project's better-sqlite3",
+  driver: driverLabel(),
   contenders: contenders.map(({ id, name, library, backend }) => ({ id, name, library, backend })),
   settings: {
     rounds: ROUNDS,
