@@ -130,6 +130,17 @@ function checksList(results: JobsSuiteResult[]): string[] {
   );
 }
 
+/**
+ * What profiling showed (`--cpu-prof` on the worker processes, and the
+ * store's calls timed one by one), weft/jobs as of its first SQLite store.
+ * Rerun the profile when the store changes.
+ */
+const WHERE_TIME_GOES = [
+  "- **Recording outcomes dominates a drain.** Every attempt's outcome is its own `BEGIN IMMEDIATE` transaction (the store's `finish`), while claims take up to `concurrency` jobs at a time (a trivial-job drain claims 24 per transaction). Timed call by call in one worker process draining 5,000 jobs: `finish` about half of the drain's wall time (a median call of 0.04 ms, but a tail of several ms on this loaded machine), claims about a sixth, the handlers and weft's task machinery the rest.",
+  "- **More processes share one writer.** SQLite lets one transaction write at a time, so 4 worker processes on one file queue for the write lock (a waiting call sleeps inside SQLite, up to the store's 100 ms busy timeout, before weft retries it asynchronously): the time each process spent inside `finish` per job was 3 to 6 times the single-process figure, and 4 processes drain at about the rate of one (the × column above, between 0.9× and 1.4× across runs). More processes on one SQLite file add resilience, not throughput; recording the outcomes that end together in one transaction would cut the write transactions per job, the cost that dominates both cases.",
+  '- **Enqueue** is one transaction per call too: `enqueueMany` stores N jobs in one, 13 to 17 times the rate of awaited single calls. In one process, concurrent producers gain little (better-sqlite3 is synchronous: the calls commit one after another).',
+];
+
 /** The whole Jobs section, one subsection per Node version measured. */
 export function renderJobsSection(results: JobsSuiteResult[]): string[] {
   if (results.length === 0) return [];
@@ -186,6 +197,10 @@ export function renderJobsSection(results: JobsSuiteResult[]): string[] {
     `- **drain**: N trivial jobs (the handler returns its payload's index), enqueued with \`enqueueMany\`, drained by 1 or by 4 forked worker processes on the same file (\`concurrency\` ${s.concurrency} each), started together once every process has opened the store. jobs/s = N ÷ (last outcome stored − first handler start); the processes' start-up (tsx, opening the store) is not counted. The × column is each row ÷ the 1-process row of the same round (median over rounds). Workers poll every ${s.processingPollMs} ms but barely need to: a worker that claimed a full batch claims again as soon as a slot frees.`,
     `- **latency**: the time from the \`enqueue\` call (its transaction included) to the handler's first line, for every job of the run (jobs ${s.spacingMs} ms apart, so the worker is idle when each arrives, except at long \`pollMs\`, where several arrive between two polls and are claimed together). Measured on \`process.hrtime\` (CLOCK_MONOTONIC, one clock for every process of the machine). In the same process, \`enqueue\` wakes the worker at once; from another process the worker only finds a job at its next poll, so its latency is spread evenly over 0 to \`pollMs\` (p50 ≈ pollMs ÷ 2) plus the cost of a claim: a shorter \`pollMs\` is lower latency paid for with one claim query per worker every \`pollMs\` while idle.`,
     "- Every SQLite file is fresh for each run (a temporary directory, removed afterwards); the jobs table holds only that run's jobs.",
+    '',
+    '### Where the time goes',
+    '',
+    ...WHERE_TIME_GOES,
     '',
     '### Checks',
     '',
