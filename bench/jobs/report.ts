@@ -208,7 +208,7 @@ export function renderJobsSection(results: JobsSuiteResult[]): string[] {
     '',
     ...checksList(results),
     '',
-    "Reproduce: `npm run bench:jobs` (writes `bench/results/jobs-node<major>.json` and regenerates this file); `-- --quick` (small N, one round: a few seconds, written to `.tmp/bench-jobs-quick/`), `--only enqueue,process,latency` (scenario ids or their prefixes), `--n N`, `--latency-n N`, `--rounds R`, `--results DIR`, `--out FILE`, `--cpu-prof` (a `.cpuprofile` per worker process in `.tmp/bench-profiles/`), `--verbose`. Another Node: `/path/to/node --import tsx bench/jobs/run.ts` (better-sqlite3 must be built for that Node's ABI).",
+    "Reproduce: `npm run bench:jobs` (writes `bench/results/jobs-node<major>.json` and regenerates this file); `-- --quick` (small N, one round: a few seconds, written to `.tmp/bench-jobs-quick/`), `--only enqueue,process,latency` (scenario ids or their prefixes), `--n N`, `--latency-n N`, `--rounds R`, `--results DIR`, `--out FILE`, `--cpu-prof` (a `.cpuprofile` per worker process in `.tmp/bench-profiles/`), `--verbose`. Another Node: `/path/to/node --import tsx bench/jobs/run.ts`, with `WEFT_BENCH_BETTER_SQLITE3=/path/to/node_modules` naming a better-sqlite3 built for that Node's ABI when the project's is built for another (the worker processes inherit it); each Node version writes its own results file, and this section shows every one present.",
     '',
   );
   return lines;
