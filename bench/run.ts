@@ -14,14 +14,8 @@ import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measured, Scenario } from './harness.js';
-import { renderReport } from './report.js';
-import {
-  loadResults,
-  major,
-  type RowResult,
-  type ScenarioResult,
-  type SuiteResult,
-} from './results.js';
+import { writeReport } from './report-file.js';
+import { major, type RowResult, type ScenarioResult, type SuiteResult } from './results.js';
 import { loadScenario, SCENARIO_IDS } from './scenarios/index.js';
 import { flag, median, numberArg, textArg, textArgs } from './stats.js';
 
@@ -261,22 +255,6 @@ function printScenario(s: ScenarioResult): void {
   }
 }
 
-/**
- * The committed report is formatted as `npm run lint` wants it (Biome pads
- * Markdown tables). Reports elsewhere (quick runs, tests) are left as written.
- */
-function formatReport(file: string): void {
-  if (file !== join(ROOT, 'BENCHMARKS.md')) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
-  } catch {
-    console.warn('BENCHMARKS.md could not be formatted with Biome: run `npm run format`');
-  }
-}
-
 function machine(): SuiteResult['machine'] {
   const list = cpus();
   return {
@@ -321,7 +299,5 @@ for (const node of NODES) {
   writeFileSync(file, `${JSON.stringify(suite, null, 1)}\n`);
   console.log(`Node ${version}: ${suite.seconds.toFixed(1)} s; results in ${file}`);
 }
-mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, renderReport(loadResults(RESULTS_DIR)));
-formatReport(OUT);
+writeReport(ROOT, RESULTS_DIR, OUT);
 console.log(`${OUT} written (${((performance.now() - suiteStarted) / 1000).toFixed(1)} s in all)`);

@@ -1,0 +1,215 @@
+/**
+ * The Jobs section of `BENCHMARKS.md`, from `bench/results/jobs-node*.json`
+ * (`npm run bench:jobs`). Rendered by `bench/report.ts` with the rest of
+ * the report, so that either benchmark regenerates the whole file.
+ */
+
+import { major } from '../results.js';
+import { quantile } from '../stats.js';
+import type { JobsScenarioResult, JobsSuiteResult } from './results.js';
+
+const fmtInt = (x: number): string => Math.round(x).toLocaleString('en');
+
+function fmtMs(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+function duration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds - m * 60);
+  return m > 0 ? `${m} min ${s} s` : `${s} s`;
+}
+
+const label = (r: JobsSuiteResult): string => `Node ${major(r.node)}`;
+
+const median = (xs: number[]): number => quantile(xs, 0.5);
+
+/**
+ * `samples ÷ reference`, round by round (the scenarios of a round ran one
+ * after another, so they shared the machine's load), then the median.
+ */
+function roundRatio(samples: number[], reference: number[]): number {
+  const k = Math.min(samples.length, reference.length);
+  return median(Array.from({ length: k }, (_, i) => samples[i]! / reference[i]!));
+}
+
+/** The scenario every ratio of a group is taken against. */
+const REFERENCE: Record<string, string> = {
+  enqueue: 'enqueue-serial',
+  processing: 'process-1',
+};
+
+function throughputTable(r: JobsSuiteResult): string[] {
+  const scenarios = r.scenarios.filter((s) => s.group !== 'latency');
+  if (scenarios.length === 0) return [];
+  const lines = [
+    `| scenario | contender | N | jobs/s (median) | min–max | × ${REFERENCE.enqueue} / × ${REFERENCE.processing} | rounds |`,
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  const shares: string[] = [];
+  for (const s of scenarios) {
+    for (const row of s.rows) {
+      if (row.samples.length === 0) {
+        lines.push(`| ${s.title} | ${row.name} | ${fmtInt(s.n)} | not measured |  |  |  |`);
+        continue;
+      }
+      const m = median(row.samples);
+      const ref = r.scenarios
+        .find((x) => x.id === REFERENCE[s.group])
+        ?.rows.find((x) => x.contender === row.contender);
+      const ratio =
+        ref === undefined || ref.samples.length === 0
+          ? '—'
+          : `${roundRatio(row.samples, ref.samples).toFixed(2)}×`;
+      lines.push(
+        `| ${s.title} | ${row.name} | ${fmtInt(s.n)} | ${fmtInt(m)} | ${fmtInt(Math.min(...row.samples))}–${fmtInt(Math.max(...row.samples))} | ${ratio} | ${row.samples.length} |`,
+      );
+      if (row.shares !== undefined && row.shares.length > 0 && (s.processes ?? 1) > 1) {
+        shares.push(
+          `${s.title}, ${row.name}: jobs per worker process in each round: ${row.shares.map((x) => x.map(fmtInt).join(' / ')).join('; ')}.`,
+        );
+      }
+    }
+  }
+  if (shares.length > 0) lines.push('', ...shares);
+  return lines;
+}
+
+function latencyTable(r: JobsSuiteResult): string[] {
+  const scenarios = r.scenarios.filter((s) => s.group === 'latency');
+  if (scenarios.length === 0) return [];
+  const lines = [
+    '| worker | pollMs | contender | jobs | p50 | p90 | p99 | max | mean | p50 ÷ pollMs |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of scenarios) {
+    const where =
+      s.pollMs === null ? 'same process (woken by the enqueue)' : 'another process (polls)';
+    for (const row of s.rows) {
+      const l = row.latency;
+      if (l === undefined) {
+        lines.push(
+          `| ${where} | ${s.pollMs ?? '—'} | ${row.name} | not measured |  |  |  |  |  |  |`,
+        );
+        continue;
+      }
+      lines.push(
+        `| ${where} | ${s.pollMs ?? '—'} | ${row.name} | ${fmtInt(l.n)} | ${fmtMs(l.p50)} | ${fmtMs(l.p90)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} | ${fmtMs(l.mean)} | ${s.pollMs ? (l.p50 / s.pollMs).toFixed(2) : '—'} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function checksList(results: JobsSuiteResult[]): string[] {
+  const names = new Map(results.flatMap((r) => r.contenders).map((c) => [c.id, c.name]));
+  // One line per contender and list of checks, naming every scenario that held exactly those.
+  const lines = new Map<string, { scenarios: string[]; on: Set<string> }>();
+  for (const r of results) {
+    const ids: string[] = [];
+    for (const s of r.scenarios) if (!ids.includes(s.id)) ids.push(s.id);
+    for (const id of ids) {
+      const contenders = new Set(r.checks.filter((c) => c.scenario === id).map((c) => c.contender));
+      for (const contender of contenders) {
+        const list = r.checks
+          .filter((c) => c.scenario === id && c.contender === contender)
+          .map((c) => c.check);
+        const key = `${names.get(contender) ?? contender}: ${list.join('; ')}.`;
+        const line = lines.get(key) ?? { scenarios: [], on: new Set<string>() };
+        if (!line.scenarios.includes(id)) line.scenarios.push(id);
+        line.on.add(label(r));
+        lines.set(key, line);
+      }
+    }
+  }
+  return [...lines].map(
+    ([key, { scenarios, on }]) =>
+      `- ${scenarios.map((id) => `**${id}**`).join(', ')} (${[...on].join(', ')}), ${key}`,
+  );
+}
+
+/**
+ * What profiling showed (`--cpu-prof` on the worker processes, and the
+ * store's calls timed one by one), weft/jobs as of its first SQLite store.
+ * Rerun the profile when the store changes.
+ */
+const WHERE_TIME_GOES = [
+  "- **Recording outcomes dominates a drain.** Every attempt's outcome is its own `BEGIN IMMEDIATE` transaction (the store's `finish`), while claims take up to `concurrency` jobs at a time (a trivial-job drain claims 24 per transaction). Timed call by call in one worker process draining 5,000 jobs: `finish` about half of the drain's wall time (a median call of 0.04 ms, but a tail of several ms on this loaded machine), claims about a sixth, the handlers and weft's task machinery the rest.",
+  "- **More processes share one writer.** SQLite lets one transaction write at a time, so 4 worker processes on one file queue for the write lock (a waiting call sleeps inside SQLite, up to the store's 100 ms busy timeout, before weft retries it asynchronously): the time each process spent inside `finish` per job was 3 to 6 times the single-process figure, and 4 processes drain at about the rate of one (the × column above, between 0.9× and 1.4× across runs). More processes on one SQLite file add resilience, not throughput; recording the outcomes that end together in one transaction would cut the write transactions per job, the cost that dominates both cases.",
+  '- **Enqueue** is one transaction per call too: `enqueueMany` stores N jobs in one, 13 to 17 times the rate of awaited single calls. In one process, concurrent producers gain little (better-sqlite3 is synchronous: the calls commit one after another).',
+];
+
+/** The whole Jobs section, one subsection per Node version measured. */
+export function renderJobsSection(results: JobsSuiteResult[]): string[] {
+  if (results.length === 0) return [];
+  const row = (name: string, cell: (r: JobsSuiteResult) => string): string =>
+    `| ${name} | ${results.map(cell).join(' | ')} |`;
+  const first = results[0]!;
+  const lines = [
+    '## Jobs',
+    '',
+    '<!-- Generated by `npm run bench:jobs` (bench/jobs/) from bench/results/jobs-node*.json, and kept by `npm run bench`. Do not edit by hand: rerun it. -->',
+    '',
+    "`weft/jobs`' durable jobs: how fast jobs are stored, how fast workers drain them, and how long an idle worker takes to start one. Every run checks its result (see Checks): a failed check fails the run, naming the scenario, and writes nothing. The PostgreSQL store and its peers (graphile-worker, pg-boss, BullMQ) will appear here as further contenders, side by side.",
+    '',
+    `| | ${results.map(label).join(' | ')} |`,
+    `|---|${results.map(() => '---').join('|')}|`,
+    row('Node', (r) => r.node),
+    row('date', (r) => r.date),
+    row(
+      'machine',
+      (r) =>
+        `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os}; load average ${r.machine.load.join(' ')} at the start${r.machine.loadAfter ? `, ${r.machine.loadAfter.join(' ')} at the end` : ''}`,
+    ),
+    row(
+      'mode',
+      (r) =>
+        `${r.mode}; ${r.settings.rounds} measured round(s) per throughput row, after a warm-up`,
+    ),
+    row('SQLite driver', (r) => r.driver ?? "the project's better-sqlite3"),
+    row('run time', (r) => duration(r.seconds)),
+    '',
+    ...first.contenders.map((c) => `- **${c.name}**: ${c.backend}.`),
+    '',
+    'The machine is a shared 2-core virtual machine on which other work (other test suites) was running during the run: absolute figures move by tens of percent from run to run. The ratios within one run (the × column; the latency at each `pollMs` against the same-process figure) are the steadier reading.',
+    '',
+  ];
+  for (const r of results) {
+    lines.push(`### Throughput, ${label(r)} (${r.node})`, '', ...throughputTable(r), '');
+    lines.push(
+      `### Latency: enqueue → handler start, ms, ${label(r)} (${r.node})`,
+      '',
+      ...latencyTable(r),
+      '',
+    );
+  }
+  const s = first.settings;
+  const work = (id: string): JobsScenarioResult | undefined =>
+    results.flatMap((r) => r.scenarios).find((x) => x.id === id);
+  lines.push(
+    '### What the numbers mean',
+    '',
+    `- **enqueue, one at a time**: ${work('enqueue-serial')?.work ?? ''} jobs/s = N ÷ the time from the first call to the last one's resolution. Each call is one transaction (one commit).`,
+    `- **enqueue, ${s.producers} concurrent producers**: ${work('enqueue-concurrent')?.work ?? ''} better-sqlite3 is synchronous, so in one process the calls still commit one at a time; this shows what interleaving costs or saves.`,
+    `- **enqueueMany, one call**: ${work('enqueue-many')?.work ?? ''} The × column is each row ÷ the one-at-a-time row of the same round (median over rounds).`,
+    `- **drain**: N trivial jobs (the handler returns its payload's index), enqueued with \`enqueueMany\`, drained by 1 or by 4 forked worker processes on the same file (\`concurrency\` ${s.concurrency} each), started together once every process has opened the store. jobs/s = N ÷ (last outcome stored − first handler start); the processes' start-up (tsx, opening the store) is not counted. The × column is each row ÷ the 1-process row of the same round (median over rounds). Workers poll every ${s.processingPollMs} ms but barely need to: a worker that claimed a full batch claims again as soon as a slot frees.`,
+    `- **latency**: the time from the \`enqueue\` call (its transaction included) to the handler's first line, for every job of the run (jobs ${s.spacingMs} ms apart, so the worker is idle when each arrives, except at long \`pollMs\`, where several arrive between two polls and are claimed together). Measured on \`process.hrtime\` (CLOCK_MONOTONIC, one clock for every process of the machine). In the same process, \`enqueue\` wakes the worker at once; from another process the worker only finds a job at its next poll, so its latency is spread evenly over 0 to \`pollMs\` (p50 ≈ pollMs ÷ 2) plus the cost of a claim: a shorter \`pollMs\` is lower latency paid for with one claim query per worker every \`pollMs\` while idle.`,
+    "- Every SQLite file is fresh for each run (a temporary directory, removed afterwards); the jobs table holds only that run's jobs.",
+    '',
+    '### Where the time goes',
+    '',
+    ...WHERE_TIME_GOES,
+    '',
+    '### Checks',
+    '',
+    "Each held in every run listed (N is the run's size):",
+    '',
+    ...checksList(results),
+    '',
+    "Reproduce: `npm run bench:jobs` (writes `bench/results/jobs-node<major>.json` and regenerates this file); `-- --quick` (small N, one round: a few seconds, written to `.tmp/bench-jobs-quick/`), `--only enqueue,process,latency` (scenario ids or their prefixes), `--n N`, `--latency-n N`, `--rounds R`, `--results DIR`, `--out FILE`, `--cpu-prof` (a `.cpuprofile` per worker process in `.tmp/bench-profiles/`), `--verbose`. Another Node: `/path/to/node --import tsx bench/jobs/run.ts`, with `WEFT_BENCH_BETTER_SQLITE3=/path/to/node_modules` naming a better-sqlite3 built for that Node's ABI when the project's is built for another (the worker processes inherit it); each Node version writes its own results file, and this section shows every one present.",
+    '',
+  );
+  return lines;
+}

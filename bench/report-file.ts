@@ -1,0 +1,36 @@
+/**
+ * Write `BENCHMARKS.md` (or another report file) from every result in a
+ * directory: the suite's `node*.json` and bench:jobs' `jobs-node*.json`.
+ * Both `npm run bench` and `npm run bench:jobs` regenerate the whole file
+ * through here, so neither drops the other's sections.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadJobsResults } from './jobs/results.js';
+import { renderReport } from './report.js';
+import { loadResults } from './results.js';
+
+/**
+ * The committed report is formatted as `npm run lint` wants it (Biome pads
+ * Markdown tables). Reports elsewhere (quick runs, tests) are left as written.
+ */
+function formatReport(root: string, file: string): void {
+  if (file !== join(root, 'BENCHMARKS.md')) return;
+  try {
+    execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', file], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+  } catch {
+    console.warn('BENCHMARKS.md could not be formatted with Biome: run `npm run format`');
+  }
+}
+
+/** Render the results found in `resultsDir` into `out`. */
+export function writeReport(root: string, resultsDir: string, out: string): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, renderReport(loadResults(resultsDir), loadJobsResults(resultsDir)));
+  formatReport(root, out);
+}
