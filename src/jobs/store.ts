@@ -69,6 +69,12 @@ export type Outcome =
   /** Stopped by `stop()`: pending again now, the attempt given back. */
   | { kind: 'released' };
 
+/** One attempt's end, for `finish`. */
+export interface Finish {
+  lease: Lease;
+  outcome: Outcome;
+}
+
 /** A schedule's tick to record and enqueue, atomically. */
 export interface ScheduleTick {
   /** The schedule's identity: `<job name> <cron>`. */
@@ -108,8 +114,11 @@ export interface JobStore {
   claim(request: ClaimRequest): Promise<Claimed[]>;
   /** Extend these leases; returns the ids whose lease is still held. */
   renew(leases: readonly Lease[], leaseMs: number): Promise<Set<string>>;
-  /** Record an attempt's end; false when the lease was no longer held. */
-  finish(lease: Lease, outcome: Outcome): Promise<boolean>;
+  /**
+   * Record attempts' ends, in one transaction; for each, false when its
+   * lease was no longer held (the outcome is dropped).
+   */
+  finish(items: readonly Finish[]): Promise<boolean[]>;
   /** Store a progress value (JSON text); false when the lease was no longer held. */
   progress(lease: Lease, value: string): Promise<boolean>;
   /** Of these running jobs, the ids whose cancellation was requested. */

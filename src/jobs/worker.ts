@@ -25,7 +25,7 @@ import { LeaseLostError } from './errors.js';
 import type { Jobs } from './jobs.js';
 import { toJson } from './json.js';
 import { checkSchedules, type Schedule, scheduleLoop } from './schedules.js';
-import type { Claimed, Lease, Outcome } from './store.js';
+import type { Claimed, Finish, Lease, Outcome } from './store.js';
 import type { JobContext, JobRecord, StoredError } from './types.js';
 
 /** Options of `jobs.worker()`. */
@@ -216,6 +216,12 @@ export class JobWorker {
   /** @internal */ _drainLoops: Task<unknown>[] = [];
   /** @internal The store failed: reported once until it works again. */
   _outage = false;
+  /** @internal Outcomes waiting to be written together. */
+  _outcomes: Array<{
+    attempt: Attempt;
+    item: Finish;
+    resolve: (held: boolean | undefined) => void;
+  }> = [];
 
   /** @internal Use `jobs.worker(options)`. */
   constructor(jobs: Jobs, options: WorkerOptions) {
@@ -502,7 +508,7 @@ export class JobWorker {
       this._stats.failed++;
       this._report(failure, record);
     }
-    const held = await this._write(() => this._jobs._store.finish(lease, outcome), attempt);
+    const held = await this._record(attempt, { lease, outcome });
     if (held === undefined) return;
     if (!held) {
       this._report(new LeaseLostError(record.id, record.name, record.attempts), record);
@@ -511,6 +517,34 @@ export class JobWorker {
     if (outcome.kind === 'succeeded') this._stats.succeeded++;
     else if (outcome.kind === 'cancelled') this._stats.cancelled++;
     else if (outcome.kind === 'released') this._stats.released++;
+  }
+
+  /**
+   * Record an outcome. Outcomes that end in the same turn are written in
+   * one transaction (one per outcome was half of a drain's time); after a
+   * failed batch, each is retried on its own.
+   */
+  private _record(attempt: Attempt, item: Finish): Promise<boolean | undefined> {
+    return new Promise((resolve) => {
+      this._outcomes.push({ attempt, item, resolve });
+      if (this._outcomes.length === 1) setImmediate(() => void this._flushOutcomes());
+    });
+  }
+
+  private async _flushOutcomes(): Promise<void> {
+    const batch = this._outcomes;
+    this._outcomes = [];
+    const store = this._jobs._store;
+    try {
+      const held = await store.finish(batch.map((b) => b.item));
+      this._storeWorks();
+      batch.forEach((b, i) => b.resolve(held[i]));
+    } catch (error) {
+      this._storeFailed(error);
+      for (const b of batch) {
+        void this._write(async () => (await store.finish([b.item]))[0], b.attempt).then(b.resolve);
+      }
+    }
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   type Claimed,
   type ClaimRequest,
   type Enqueued,
+  type Finish,
   type JobStore,
   type Lease,
   leaseExpiredError,
@@ -54,8 +55,12 @@ interface Row {
 const COLUMNS =
   'id, name, queue, state, payload, result, error, attempts, max_attempts, priority, key, progress, created_at, run_at, started_at, finished_at, lease_token';
 
-/** SQLite's own wait for a lock, per try: short, since it blocks the event loop. */
-const BUSY_TIMEOUT_MS = 100;
+/**
+ * SQLite's own wait for a lock, per try: short, since it blocks the event
+ * loop (and with it every lease renewal); a longer wait is retried below,
+ * asynchronously.
+ */
+const BUSY_TIMEOUT_MS = 10;
 /** Asynchronous retries of a busy store before the error is given to the caller. */
 const BUSY_RETRIES = 40;
 
@@ -287,8 +292,16 @@ export class SqliteStore implements JobStore {
     return this.run(() => this.statements.prune.run(Date.now() - olderThanMs).changes);
   }
 
-  claim(request: ClaimRequest): Promise<Claimed[]> {
+  async claim(request: ClaimRequest): Promise<Claimed[]> {
     const s = this.statements;
+    const queues = JSON.stringify(request.queues);
+    const names = JSON.stringify(request.names);
+    // Idle polls must not take the file's write lock (every worker process
+    // polls, and producers need that lock): a read first, outside any
+    // transaction, says whether there is anything to claim or settle.
+    const now = Date.now();
+    const work = await busyRetry(() => s.anyWork.get(now, queues, names, now));
+    if (work === undefined) return [];
     return this.run(() => {
       const now = Date.now();
       this.settleExpired(now);
@@ -297,8 +310,8 @@ export class SqliteStore implements JobStore {
         now + request.leaseMs,
         now,
         now,
-        JSON.stringify(request.queues),
-        JSON.stringify(request.names),
+        queues,
+        names,
         request.limit,
       ) as Row[];
       // RETURNING gives no order: the handlers start in the claim's order.
@@ -343,45 +356,31 @@ export class SqliteStore implements JobStore {
     });
   }
 
-  finish(lease: Lease, outcome: Outcome): Promise<boolean> {
-    const s = this.statements;
+  finish(items: readonly Finish[]): Promise<boolean[]> {
     return this.run(() => {
       const now = Date.now();
-      let changes: number;
-      switch (outcome.kind) {
-        case 'succeeded':
-          changes = s.succeed.run(now, outcome.result, lease.id, lease.token).changes;
-          break;
-        case 'failed':
-          changes =
-            outcome.retryInMs === null
-              ? s.fail.run(now, JSON.stringify(outcome.error), lease.id, lease.token).changes
-              : s.failRetry.run(
-                  now + outcome.retryInMs,
-                  JSON.stringify(outcome.error),
-                  lease.id,
-                  lease.token,
-                ).changes;
-          break;
-        case 'cancelled':
-          changes = s.cancelRunning.run(
-            now,
-            JSON.stringify(outcome.error),
-            lease.id,
-            lease.token,
-          ).changes;
-          break;
-        case 'released':
-          changes = s.release.run(
-            now,
-            JSON.stringify(cancelledByRequest()),
-            lease.id,
-            lease.token,
-          ).changes;
-          break;
-      }
-      return changes === 1;
+      return items.map(({ lease, outcome }) => this.finishOne(lease, outcome, now));
     });
+  }
+
+  /** Inside a transaction: record one attempt's end; false when the lease was no longer held. */
+  private finishOne(lease: Lease, outcome: Outcome, now: number): boolean {
+    const s = this.statements;
+    const { id, token } = lease;
+    switch (outcome.kind) {
+      case 'succeeded':
+        return s.succeed.run(now, outcome.result, id, token).changes === 1;
+      case 'failed': {
+        const error = JSON.stringify(outcome.error);
+        return outcome.retryInMs === null
+          ? s.fail.run(now, error, id, token).changes === 1
+          : s.failRetry.run(now + outcome.retryInMs, error, id, token).changes === 1;
+      }
+      case 'cancelled':
+        return s.cancelRunning.run(now, JSON.stringify(outcome.error), id, token).changes === 1;
+      case 'released':
+        return s.release.run(now, JSON.stringify(cancelledByRequest()), id, token).changes === 1;
+    }
   }
 
   progress(lease: Lease, value: string): Promise<boolean> {
@@ -468,6 +467,14 @@ function prepare(db: Database) {
     ),
     expireRetry: db.prepare(
       `UPDATE weft_jobs SET state = 'pending', error = ?, ${clearLease} WHERE id = ?`,
+    ),
+    anyWork: db.prepare(
+      `SELECT 1 AS ready WHERE EXISTS (
+         SELECT 1 FROM weft_jobs
+          WHERE state = 'pending' AND run_at <= ?
+            AND queue IN (SELECT value FROM json_each(?))
+            AND name IN (SELECT value FROM json_each(?)))
+       OR EXISTS (SELECT 1 FROM weft_jobs WHERE state = 'running' AND lease_expires_at < ?)`,
     ),
     claim: db.prepare(
       `UPDATE weft_jobs
