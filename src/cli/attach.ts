@@ -23,11 +23,13 @@
 import { randomBytes } from 'node:crypto';
 import { getJson, InspectorSession } from './cdp.js';
 import { CliError } from './errors.js';
+import { withAttachLock } from './lock.js';
 import {
   checkNodeProcess,
   commandLine,
   errorFor,
   inspectFlag,
+  inspectPort,
   type ListeningSocket,
   listeningSockets,
 } from './proc.js';
@@ -247,28 +249,61 @@ export async function withInspector<T>(
   checkNodeProcess(pid);
   const { argv, nodeOptions } = commandLine(pid);
   const flag = inspectFlag(argv, nodeOptions);
-  for (let attempt = 1; ; attempt++) {
-    const before = listeningSockets(pid);
-    const existing = flag === null ? undefined : await findInspector(before, timeoutMs, flag.port);
-    const { socket, opened } =
-      existing === undefined
-        ? await openInspector(pid, before, timeoutMs)
-        : { socket: existing, opened: false };
+  const expected = inspectPort(argv, nodeOptions);
+  // Another weft command may hold the lock for a whole attach or leave: several steps.
+  const lockWaitMs = timeoutMs * 4;
+  let attached: Attached | undefined;
+  for (let attempt = 1; attached === undefined; attempt++) {
     try {
-      return await useSocket(socket, pid, opened, timeoutMs, use);
+      attached = await withAttachLock(pid, lockWaitMs, async () => {
+        const before = listeningSockets(pid);
+        // Open already (another weft is attached)? Then no SIGUSR1: it would change nothing.
+        const existing =
+          flag !== null
+            ? await findInspector(before, timeoutMs, flag.port)
+            : await findInspector(
+                expected === 0 ? before : before.filter((s) => s.port === expected),
+                timeoutMs,
+              );
+        const { socket, opened } =
+          existing === undefined
+            ? await openInspector(pid, before, timeoutMs)
+            : { socket: existing, opened: false };
+        return enter(socket, pid, opened, timeoutMs);
+      });
     } catch (err) {
-      if (!(err instanceof Reattach) || attempt >= ATTEMPTS) {
-        if (err instanceof Reattach) {
-          throw new CliError(
-            'ATTACH',
-            `The inspector of PID ${pid} kept closing while weft attached (${ATTEMPTS} tries)`,
-            { pid },
-          );
-        }
-        throw err;
+      if (!(err instanceof Reattach)) throw err;
+      if (attempt >= ATTEMPTS) {
+        throw new CliError(
+          'ATTACH',
+          `The inspector of PID ${pid} kept closing while weft attached (${ATTEMPTS} tries)`,
+          { pid },
+        );
       }
     }
   }
+  let value: T | undefined;
+  let failure: { error: unknown } | undefined;
+  try {
+    value = await use((expression) => attached.session.evaluate(expression));
+  } catch (error) {
+    failure = { error };
+  }
+  const leaving = () => leave(attached, pid, timeoutMs);
+  let result: Omit<Evaluation, 'value'>;
+  try {
+    result = await withAttachLock(pid, lockWaitMs, leaving);
+  } catch {
+    result = await leaving();
+  }
+  if (failure !== undefined) {
+    const { error } = failure;
+    if (result.opened && !result.closed && !result.shared && error instanceof CliError) {
+      error.message += `; the inspector weft opened on port ${result.port} may still be open`;
+    }
+    throw error;
+  }
+  return { ...result, value: value as T };
 }
 
 /**
@@ -298,21 +333,33 @@ export function evaluateInProcess(
   return withInspector(pid, options, (evaluate) => evaluate(expression));
 }
 
-async function useSocket<T>(
+/** A session registered in the target. */
+interface Attached {
+  session: InspectorSession;
+  socket: ListeningSocket;
+  /** Whether this command's SIGUSR1 opened the inspector. */
+  opened: boolean;
+  /** The session's key in the target's registry. */
+  id: string;
+}
+
+/** Whether the process no longer listens on the socket (the inspector closed). */
+function socketGone(pid: number, inode: string): boolean {
+  try {
+    return !listeningSockets(pid).some((s) => s.inode === inode);
+  } catch {
+    return false;
+  }
+}
+
+/** Connect to the inspector and register the session in the target. */
+async function enter(
   socket: ListeningSocket,
   pid: number,
   opened: boolean,
   timeoutMs: number,
-  use: (evaluate: Evaluate) => Promise<T>,
-): Promise<Omit<Evaluation, 'value'> & { value: T }> {
+): Promise<Attached> {
   const { host, port, inode } = socket;
-  const gone = () => {
-    try {
-      return !listeningSockets(pid).some((s) => s.inode === inode);
-    } catch {
-      return false;
-    }
-  };
   let url: string;
   try {
     const targets = (await getJson(host, port, '/json/list', timeoutMs)) as Array<{
@@ -322,7 +369,7 @@ async function useSocket<T>(
     if (found === undefined) throw new Error('no debuggable target listed');
     url = found.webSocketDebuggerUrl!;
   } catch (err) {
-    if (gone()) throw new Reattach();
+    if (socketGone(pid, inode)) throw new Reattach();
     throw new CliError('ATTACH', `The inspector of PID ${pid} (port ${port}) failed: ${err}`, {
       pid,
       cause: err,
@@ -332,7 +379,7 @@ async function useSocket<T>(
   try {
     session = await InspectorSession.open(url, pid, timeoutMs);
   } catch (err) {
-    if (gone()) throw new Reattach();
+    if (socketGone(pid, inode)) throw new Reattach();
     throw err;
   }
   const id = `${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -343,46 +390,57 @@ async function useSocket<T>(
     entered = await session.evaluate(enterExpression(id, opened, leaseMs));
   } catch (err) {
     await session.close();
-    if (gone()) throw new Reattach();
+    if (socketGone(pid, inode)) throw new Reattach();
     throw err;
   }
   if (entered === 'closing') {
-    // The last weft session of another command is closing the inspector: let it, then open it again.
+    // Another command's last session is closing the inspector: let it, then open it again.
     await session.close();
     await waitClosed(pid, inode, timeoutMs);
     throw new Reattach();
   }
-  const result = { port, opened, closed: false, shared: false };
-  let value: T | undefined;
-  let failure: { error: unknown } | undefined;
-  try {
-    value = await use((expression) => session.evaluate(expression));
-  } catch (error) {
-    failure = { error };
-  }
+  return { session, socket, opened, id };
+}
+
+/** Unregister the session, disconnect, and wait for the inspector to close if this was the last. */
+async function leave(
+  { session, socket, opened, id }: Attached,
+  pid: number,
+  timeoutMs: number,
+): Promise<Omit<Evaluation, 'value'>> {
+  const result = { port: socket.port, opened, closed: false, shared: false };
   let left: unknown;
   try {
     left = await session.evaluate(leaveExpression(id), { includeCommandLineAPI: true });
   } catch {
     // The session broke: the inspector stays open for the next weft to close.
   }
+  if (left === 'closing') {
+    // The target closes the connection itself when it closes the inspector. Disconnecting
+    // while inspector.close() runs can crash Node 20, so the command waits for it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      session.ended,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
   await session.close();
   result.shared = left === 'shared';
   if (left === 'closing') {
     result.opened = true;
-    result.closed = await waitClosed(pid, inode, timeoutMs);
+    result.closed = await waitClosed(pid, socket.inode, timeoutMs);
+    // The port closes a moment before inspector.close() returns in the target: a SIGUSR1 from
+    // the next command (which waits for the lock this one holds) must not land in between.
+    await sleep(50);
   } else if (opened && !result.shared) {
-    result.closed = gone();
+    result.closed = socketGone(pid, socket.inode);
   }
-  if (failure !== undefined) {
-    const { error } = failure;
-    if (result.opened && !result.closed && !result.shared && error instanceof CliError) {
-      error.message += `; the inspector weft opened on port ${port} may still be open`;
-    }
-    throw error;
-  }
-  return { ...result, value: value as T };
+  return result;
 }
+
 /** Wait until the process no longer listens on the inspector's socket (or has exited). */
 async function waitClosed(pid: number, inode: string, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
