@@ -31,7 +31,26 @@ function readVersion(): string {
   }
 }
 
-/** Options of {@link snapshot}: take a slice of the tasks instead of all of them. */
+/**
+ * Options of {@link snapshot}: take a slice of the tasks instead of all of them.
+ *
+ * @example
+ * ```ts
+ * import { createTask, Event, run, sleep, snapshot } from 'weft';
+ *
+ * await run(async () => {
+ *   const done = new Event();
+ *   const tasks = Array.from({ length: 5 }, (_, i) => createTask(() => done.wait(), { name: `t${i}` }));
+ *   await sleep(10);
+ *   const first = snapshot({ limit: 2 });
+ *   console.log(first.total, first.tasks.map((t) => t.name).join(' ')); // 6 main t0
+ *   const next = snapshot({ limit: 2, afterId: first.tasks.at(-1)!.id });
+ *   console.log(next.tasks.map((t) => t.name).join(' ')); // t1 t2
+ *   done.set();
+ *   await Promise.all(tasks);
+ * });
+ * ```
+ */
 export interface SnapshotOptions {
   /**
    * At most this many tasks, those with the smallest ids (the oldest).
@@ -106,23 +125,6 @@ function checkOptions(options: SnapshotOptions): { limit: number; afterId: numbe
  *   console.log(tasks.get('blocked')?.waitingOn[0]); // { kind: 'lock', name: 'db', detail: 'Lock<locked waiters=1>' }
  *   sleeper.cancel();
  *   blocked.cancel();
- * });
- * ```
- *
- * @example
- * ```ts
- * import { createTask, Event, run, sleep, snapshot } from 'weft';
- *
- * await run(async () => {
- *   const done = new Event();
- *   const tasks = Array.from({ length: 5 }, (_, i) => createTask(() => done.wait(), { name: `t${i}` }));
- *   await sleep(10);
- *   const first = snapshot({ limit: 2 });
- *   console.log(first.total, first.tasks.map((t) => t.name).join(' ')); // 6 main t0
- *   const next = snapshot({ limit: 2, afterId: first.tasks.at(-1)!.id });
- *   console.log(next.tasks.map((t) => t.name).join(' ')); // t1 t2
- *   done.set();
- *   await Promise.all(tasks);
  * });
  * ```
  */
