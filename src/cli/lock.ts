@@ -19,8 +19,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function holderGone(path: string): boolean {
   try {
-    const holder = Number(readFileSync(path, 'utf8'));
     if (Date.now() - statSync(path).mtimeMs > STALE_MS) return true;
+    const holder = Number(readFileSync(path, 'utf8'));
     if (!Number.isSafeInteger(holder) || holder < 1) return false; // being written
     process.kill(holder, 0);
     return false;
@@ -53,7 +53,8 @@ export async function withAttachLock<T>(
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
-      const fd = openSync(path, 'wx', 0o600);
+      // Readable by all: a command run by another user can tell whether its holder still runs.
+      const fd = openSync(path, 'wx', 0o644);
       try {
         writeSync(fd, String(process.pid));
       } finally {
