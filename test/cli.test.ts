@@ -1174,7 +1174,7 @@ describe('weft ps / pstree against a live process', { timeout: 180_000 }, () => 
 });
 
 describe('large targets and concurrent attaches', { timeout: 240_000 }, () => {
-  test('150,000 tasks: ps shows 5000 and counts all, --limit reads slices, --all and pstree read every task', async () => {
+  test('150,000 tasks: ps shows 5000 and counts all, --limit reads slices, --all and pstree read every task, Ctrl-C leaves', async () => {
     const target = await startTarget({ args: ['--tasks', '150000'] });
     try {
       const pid = String(target.pid);
@@ -1211,6 +1211,23 @@ describe('large targets and concurrent attaches', { timeout: 240_000 }, () => {
       const allLines = all.stdout.trimEnd().split('\n');
       assert.match(allLines[0]!, new RegExp(`: ${total} tasks, `));
       assert.equal(allLines.length, total + 2, 'a summary, a header and a row per task');
+
+      // Ctrl-C while reading: the command leaves first, so the inspector it opened closes.
+      const opens = () => target.stderr().split('Debugger listening').length;
+      const before = opens();
+      const interrupted = track(
+        spawn(process.execPath, ['--import', 'tsx', `${root}src/cli/weft.ts`, 'ps', '--all', pid], {
+          cwd: root,
+          stdio: 'ignore',
+        }),
+      );
+      const exitCode = new Promise((resolve) => interrupted.on('exit', resolve));
+      while (opens() === before && interrupted.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      interrupted.kill('SIGINT');
+      assert.equal(await exitCode, 130);
+      assert.equal(await accepts(inspectorPort(target)), false, 'the inspector is still open');
 
       const tree = await weft(['pstree', pid]);
       assert.equal(tree.code, 0, tree.stderr);

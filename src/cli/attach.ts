@@ -252,58 +252,78 @@ export async function withInspector<T>(
   const expected = inspectPort(argv, nodeOptions);
   // Another weft command may hold the lock for a whole attach or leave: several steps.
   const lockWaitMs = timeoutMs * 4;
-  let attached: Attached | undefined;
-  for (let attempt = 1; attached === undefined; attempt++) {
-    try {
-      attached = await withAttachLock(pid, lockWaitMs, async () => {
-        const before = listeningSockets(pid);
-        // Open already (another weft is attached)? Then no SIGUSR1: it would change nothing.
-        const existing =
-          flag !== null
-            ? await findInspector(before, timeoutMs, flag.port)
-            : await findInspector(
-                expected === 0 ? before : before.filter((s) => s.port === expected),
-                timeoutMs,
-              );
-        const { socket, opened } =
-          existing === undefined
-            ? await openInspector(pid, before, timeoutMs)
-            : { socket: existing, opened: false };
-        return enter(socket, pid, opened, timeoutMs);
-      });
-    } catch (err) {
-      if (!(err instanceof Reattach)) throw err;
-      if (attempt >= ATTEMPTS) {
-        throw new CliError(
-          'ATTACH',
-          `The inspector of PID ${pid} kept closing while weft attached (${ATTEMPTS} tries)`,
-          { pid },
-        );
+  // Interrupted (Ctrl-C, SIGTERM) while attaching or reading: finish attaching, leave, then
+  // exit, so that the inspector does not stay open. A second signal ends the command at once.
+  let interrupted: NodeJS.Signals | undefined;
+  let onInterrupt = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+  };
+  const onSignal = (signal: NodeJS.Signals) => onInterrupt(signal);
+  const exitFor = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let attached: Attached | undefined;
+    for (let attempt = 1; attached === undefined; attempt++) {
+      try {
+        attached = await withAttachLock(pid, lockWaitMs, async () => {
+          const before = listeningSockets(pid);
+          // Open already (another weft is attached)? Then no SIGUSR1: it would change nothing.
+          const existing =
+            flag !== null
+              ? await findInspector(before, timeoutMs, flag.port)
+              : await findInspector(
+                  expected === 0 ? before : before.filter((s) => s.port === expected),
+                  timeoutMs,
+                );
+          const { socket, opened } =
+            existing === undefined
+              ? await openInspector(pid, before, timeoutMs)
+              : { socket: existing, opened: false };
+          return enter(socket, pid, opened, timeoutMs);
+        });
+      } catch (err) {
+        if (!(err instanceof Reattach)) throw err;
+        if (attempt >= ATTEMPTS) {
+          throw new CliError(
+            'ATTACH',
+            `The inspector of PID ${pid} kept closing while weft attached (${ATTEMPTS} tries)`,
+            { pid },
+          );
+        }
       }
     }
-  }
-  let value: T | undefined;
-  let failure: { error: unknown } | undefined;
-  try {
-    value = await use((expression) => attached.session.evaluate(expression));
-  } catch (error) {
-    failure = { error };
-  }
-  const leaving = () => leave(attached, pid, timeoutMs);
-  let result: Omit<Evaluation, 'value'>;
-  try {
-    result = await withAttachLock(pid, lockWaitMs, leaving);
-  } catch {
-    result = await leaving();
-  }
-  if (failure !== undefined) {
-    const { error } = failure;
-    if (result.opened && !result.closed && !result.shared && error instanceof CliError) {
-      error.message += `; the inspector weft opened on port ${result.port} may still be open`;
+    const session = attached;
+    const leaving = () => leave(session, pid, timeoutMs);
+    let left: Promise<Omit<Evaluation, 'value'>> | undefined;
+    const detach = () => (left ??= withAttachLock(pid, lockWaitMs, leaving).catch(() => leaving()));
+    if (interrupted !== undefined) {
+      await detach();
+      exitFor(interrupted);
     }
-    throw error;
+    onInterrupt = (signal) => {
+      void detach().finally(() => exitFor(signal));
+    };
+    let value: T | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      value = await use((expression) => session.session.evaluate(expression));
+    } catch (error) {
+      failure = { error };
+    }
+    const result = await detach();
+    if (failure !== undefined) {
+      const { error } = failure;
+      if (result.opened && !result.closed && !result.shared && error instanceof CliError) {
+        error.message += `; the inspector weft opened on port ${result.port} may still be open`;
+      }
+      throw error;
+    }
+    return { ...result, value: value as T };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  return { ...result, value: value as T };
 }
 
 /**
