@@ -41,7 +41,7 @@ run as your user (or you as root).`;
 
 const EXIT_NOTE = `Exit status: 0 ok, ${EXIT_CODES.USAGE} bad arguments, ${EXIT_CODES.NO_PROCESS} no such process, ${EXIT_CODES.NOT_NODE} not a Node
 process, ${EXIT_CODES.NO_WEFT} weft not loaded, ${EXIT_CODES.PERMISSION} permission denied, ${EXIT_CODES.ATTACH} attaching failed,
-${EXIT_CODES.CYCLE} await cycle (pstree), 1 unexpected error.`;
+${EXIT_CODES.CYCLE} await cycle (pstree), 1 unexpected error, 130 interrupted (143 on SIGTERM).`;
 
 const LIMIT_NOTE = `
   --limit N       ps: at most N tasks, those with the smallest ids (default
