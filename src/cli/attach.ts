@@ -1,21 +1,25 @@
 /**
- * Attach to a running Node process through its inspector, evaluate one
- * expression, and detach — the mechanism of `node inspect -p PID`, without
+ * Attach to a running Node process through its inspector, evaluate
+ * expressions, and detach — the mechanism of `node inspect -p PID`, without
  * any flag in the target:
  *
- * 1. `SIGUSR1` makes Node open its inspector (on 127.0.0.1, port 9229 unless
- *    the target set `--inspect-port`); the new listening socket is found
- *    through `/proc/PID/fd` and `/proc/PID/net/tcp`.
- *    An inspector already open (another `weft ps` is attached, or the
- *    process opened it) is found among the process's listening sockets and
- *    shared.
+ * 1. An inspector already open (another `weft ps` is attached, or the
+ *    process was started with `--inspect`) is found among the process's
+ *    listening sockets and shared. Otherwise `SIGUSR1` makes Node open its
+ *    inspector (on 127.0.0.1, port 9229 unless the target set
+ *    `--inspect-port`); the new listening socket is found through
+ *    `/proc/PID/fd` and `/proc/PID/net/tcp`.
  * 2. `GET /json/list` gives the WebSocket address; one WebSocket session
  *    registers itself in the target (`globalThis[Symbol.for('weft.attach')]`),
  *    then sends one `Runtime.evaluate` per expression.
  * 3. Leaving, the session unregisters; the last weft session to leave an
  *    inspector that weft opened schedules `inspector.close()` in the target,
- *    disconnects and checks that the port is closed. So concurrent attaches
- *    to one process share its inspector and it closes once, after the last.
+ *    which ends the connection, and checks that the port is closed. So
+ *    concurrent attaches to one process share its inspector and it closes
+ *    once, after the last.
+ *
+ * Steps 1–2 and 3 hold a lock file per target (`lock.ts`): Node 20 can crash
+ * when `SIGUSR1` arrives while its inspector closes.
  *
  * @module
  */
@@ -88,7 +92,7 @@ function enterExpression(id: string, opened: boolean, leaseMs: number): string {
  * Unregisters a session, forgets those whose command has exited or whose
  * lease has run out, and, when none is left and weft opened the inspector,
  * closes it on the next turn of the event loop (after this answer has gone
- * out): \`closing\`. Otherwise \`shared\` (other sessions remain) or \`kept\`
+ * out): `closing`. Otherwise `shared` (other sessions remain) or `kept`
  * (the process opened its inspector itself).
  */
 function leaveExpression(id: string): string {
