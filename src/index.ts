@@ -44,7 +44,7 @@ export { type RunOptions, run, runMain } from './runners.js';
 export { BoundedSemaphore, Semaphore } from './semaphores.js';
 export { shield } from './shield.js';
 export { checkpoint, sleep } from './sleep.js';
-export { type InspectHook, snapshot } from './snapshot.js';
+export { type InspectHook, type SnapshotOptions, snapshot } from './snapshot.js';
 export type {
   GroupSnapshot,
   Snapshot,

@@ -82,7 +82,13 @@ export interface Snapshot {
   takenAt: number;
   /** Whether any `run()` is in debug mode (tasks under it have `location` and `stack`). */
   debug: boolean;
-  /** Every task not yet done, by increasing id. */
+  /**
+   * How many tasks are not yet done: `tasks.length`, unless the snapshot is
+   * a slice (`snapshot({ limit })`), which lists fewer. Always set by
+   * {@link snapshot}; absent from snapshots of an older weft.
+   */
+  total?: number;
+  /** Every task not yet done (or the slice asked for), by increasing id. */
   tasks: TaskSnapshot[];
   /** Every open task group, by increasing id. */
   groups: GroupSnapshot[];

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -104,13 +105,18 @@ describe('command line', () => {
       pid: 42,
       json: false,
       timeoutMs: 5000,
+      limit: 5000,
     });
     assert.deepEqual(parseCommand(['pstree', '--json', '--timeout', '250', '7']), {
       command: 'pstree',
       pid: 7,
       json: true,
       timeoutMs: 250,
+      limit: 0,
     });
+    assert.equal((parseCommand(['ps', '--limit', '20', '42']) as { limit: number }).limit, 20);
+    assert.equal((parseCommand(['ps', '--limit=0', '42']) as { limit: number }).limit, 0);
+    assert.equal((parseCommand(['ps', '42', '--all']) as { limit: number }).limit, 0);
     assert.deepEqual(parseCommand(['--help']), { command: 'help', topic: 'weft' });
     assert.deepEqual(parseCommand(['ps', '--help']), { command: 'help', topic: 'ps' });
     assert.deepEqual(parseCommand(['help', 'pstree']), { command: 'help', topic: 'pstree' });
@@ -131,6 +137,15 @@ describe('command line', () => {
       [['ps', '--frobnicate', '1'], /--frobnicate/],
       [['ps', '--timeout', '0', '1'], /`--timeout`.*got '0'/],
       [['ps', '--timeout', 'soon', '1'], /got 'soon'/],
+      [
+        ['ps', '--limit', 'many', '1'],
+        /`--limit` to be a number of tasks >= 0 \(0 for all\), got 'many'/,
+      ],
+      [['ps', '--limit', '-1', '1'], /`--limit` to be a number >= 0, got '-1'/],
+      [['ps', '--limit', '2.5', '1'], /`--limit`.*got '2\.5'/],
+      [['ps', '--limit', '10', '--all', '1'], /--limit or --all, not both/],
+      [['pstree', '--limit', '10', '1'], /--limit is an option of weft ps/],
+      [['pstree', '--all', '1'], /--all is an option of weft ps/],
     ];
     for (const [args, message] of cases) {
       assert.throws(
@@ -250,6 +265,38 @@ describe('formatting', () => {
         ['3', 'runner', 'running', '1', '-', '1.5s', '-'],
       ],
     );
+  });
+
+  test('ps: a slice says how many tasks there are and how many it shows', () => {
+    const s = { ...snap([task({ id: 1, name: 'a' }), task({ id: 2, name: 'b' })]), total: 9 };
+    const out = formatPs(s);
+    assert.match(out.split('\n')[0]!, /: 9 tasks \(2 shown\), 0 groups/);
+    assert.equal(out.split('\n').at(-1), 'showing 2 of 9 tasks; --limit 0 for all');
+    const all = formatPs({ ...s, total: 2 });
+    assert.match(all.split('\n')[0]!, /: 2 tasks, 0 groups/);
+    assert.doesNotMatch(all, /showing/);
+  });
+
+  test('ps and pstree of 150,000 tasks: no call spreads them (the stack would overflow)', () => {
+    const n = 150_000;
+    const ids = Array.from({ length: n - 2 }, (_, i) => i + 3);
+    const tasks = [
+      task({ id: 1, name: 'main', waitingOn: [{ kind: 'group', id: 1 }] }),
+      task({ id: 2, name: 'gatherer', waitingOn: [{ kind: 'tasks', via: 'gather', ids }] }),
+      ...ids.map((id) => task({ id, name: `t${id}`, parent: 1, group: 1, waitingOn: [on(2)] })),
+    ];
+    const s = snap(tasks, [{ id: 1, owner: 1, state: 'open', tasks: ids }]);
+    const lines = formatPs(s).split('\n');
+    assert.equal(lines.length, n + 2);
+    const gatherer = parseTable(lines.slice(0, 4).join('\n'))[1]!;
+    assert.equal(
+      gatherer['WAITING ON'],
+      `gather #3 #4 #5 #6 #7 #8 #9 #10 #11 #12 (+${n - 12} more)`,
+    );
+    assert.match(lines.at(-1)!, /t150000 +waiting +1 +#1 +1\.5s +task #2 gatherer$/);
+    const tree = buildTree(s);
+    assert.equal(tree.cycles.length, 1, 'gatherer and its tasks await each other');
+    assert.equal(tree.cycles[0]!.ids[0], 2);
   });
 
   test('ps: LOCATION only when tasks have one; empty snapshot', () => {
@@ -487,6 +534,36 @@ describe('WebSocket client', () => {
         [5, 300, 70_000].map((n) => n + 5),
       );
       assert.ok(received.every((t, i) => t === `echo ${'é'.repeat([5, 300, 70_000][i]!)}`));
+    } finally {
+      await ws.close();
+      await server.close();
+    }
+  });
+
+  test('a frame in thousands of pieces, a header cut in two, two frames in one chunk', async () => {
+    const server = await startServer();
+    const received: string[] = [];
+    const ws = await WebSocketClient.connect(server.url, {
+      timeoutMs: 5000,
+      onMessage: (text) => received.push(text),
+    });
+    try {
+      const peer = server.peers.at(-1)!;
+      const big = Buffer.from('0123456789abcdef'.repeat(200_000)); // 3.2 MB
+      const bytes = serverFrame(1, big);
+      peer.socket.write(bytes.subarray(0, 1));
+      await new Promise((r) => setTimeout(r, 20));
+      for (let at = 1; at < bytes.length; at += 1000) {
+        peer.socket.write(bytes.subarray(at, at + 1000));
+        if (at % 200_001 === 1) await new Promise((r) => setImmediate(r));
+      }
+      peer.socket.write(
+        Buffer.concat([serverFrame(1, Buffer.from('one')), serverFrame(1, Buffer.from('two'))]),
+      );
+      while (received.length < 3) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(received[0]!.length, big.length);
+      assert.ok(received[0] === big.toString(), 'the large message arrives intact');
+      assert.deepEqual(received.slice(1), ['one', 'two']);
     } finally {
       await ws.close();
       await server.close();
@@ -1090,6 +1167,120 @@ describe('weft ps / pstree against a live process', { timeout: 180_000 }, () => 
       assert.equal(run.code, 0, run.stderr);
       assert.ok(find(parseTree(run.stdout), /^#\d+ grouper/));
       assert.equal(await accepts(inspectorPort(target)), false);
+    } finally {
+      target.child.kill();
+    }
+  });
+});
+
+describe('large targets and concurrent attaches', { timeout: 240_000 }, () => {
+  test('150,000 tasks: ps shows 5000 and counts all, --limit reads slices, --all and pstree read every task, Ctrl-C leaves', async () => {
+    const target = await startTarget({ args: ['--tasks', '150000'] });
+    try {
+      const pid = String(target.pid);
+      const run = await weft(['ps', pid]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      const lines = run.stdout.trimEnd().split('\n');
+      const total = Number(/: (\d+) tasks \(5000 shown\), /.exec(lines[0]!)?.[1]);
+      assert.ok(total >= 150_000, lines[0]);
+      assert.equal(lines.at(-1), `showing 5000 of ${total} tasks; --limit 0 for all`);
+      const rows = parseTable(lines.slice(0, -1).join('\n'));
+      assert.equal(rows.length, 5000);
+      const owner = rows.find((r) => r.NAME === 'bulk-group');
+      assert.match(owner?.['WAITING ON'] ?? '', /^group #\d+ \(75000 tasks\)$/);
+
+      // Three slices of at most 5000 tasks, one snapshot.
+      const json = await weft(['ps', '--json', '--limit', '12000', pid]);
+      assert.equal(json.code, 0, json.stderr);
+      const s = JSON.parse(json.stdout) as Snapshot;
+      assert.equal(s.total, total);
+      assert.equal(s.tasks.length, 12_000);
+      assert.ok(s.tasks.every((t, i) => i === 0 || t.id > s.tasks[i - 1]!.id));
+      const group = s.groups.find(
+        (g) => g.owner === s.tasks.find((t) => t.name === 'bulk-group')!.id,
+      );
+      assert.ok(group !== undefined && group.tasks.length === 75_000);
+      const members = new Set(group.tasks);
+      const inGroup = s.tasks.filter((t) => members.has(t.id));
+      assert.ok(inGroup.length > 10_000, 'members past the first slice');
+      assert.ok(inGroup.every((t) => t.group === group.id));
+
+      const all = await weft(['ps', '--all', pid]);
+      assert.equal(all.code, 0, all.stderr);
+      const allLines = all.stdout.trimEnd().split('\n');
+      assert.match(allLines[0]!, new RegExp(`: ${total} tasks, `));
+      assert.equal(allLines.length, total + 2, 'a summary, a header and a row per task');
+
+      // Ctrl-C while reading: the command leaves first, so the inspector it opened closes.
+      const opens = () => target.stderr().split('Debugger listening').length;
+      const before = opens();
+      const interrupted = track(
+        spawn(process.execPath, ['--import', 'tsx', `${root}src/cli/weft.ts`, 'ps', '--all', pid], {
+          cwd: root,
+          stdio: 'ignore',
+        }),
+      );
+      const exitCode = new Promise((resolve) => interrupted.on('exit', resolve));
+      while (opens() === before && interrupted.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      interrupted.kill('SIGINT');
+      assert.equal(await exitCode, 130);
+      assert.equal(await accepts(inspectorPort(target)), false, 'the inspector is still open');
+
+      const tree = await weft(['pstree', pid]);
+      assert.equal(tree.code, 0, tree.stderr);
+      assert.match(tree.stdout, /^PID \d+, .*: \d+ tasks, /);
+      assert.match(tree.stdout, /\n[├└]── #\d+ bulk-gather\n/);
+
+      assert.equal(await accepts(inspectorPort(target)), false, 'the inspector is still open');
+      await assertRunning(target);
+    } finally {
+      target.child.kill();
+    }
+  });
+
+  test('three weft ps at once on one process all succeed, and the inspector ends closed', async () => {
+    const target = await startTarget();
+    try {
+      for (let round = 1; round <= 2; round++) {
+        const runs = await Promise.all([1, 2, 3].map(() => weft(['ps', String(target.pid)])));
+        for (const run of runs) {
+          assert.equal(run.code, 0, `round ${round}: ${run.stderr}`);
+          assert.equal(run.stderr, '');
+          assert.ok(parseTable(run.stdout).some((r) => r.NAME === 'sleeper'));
+        }
+        const ports = new Set(
+          [...target.stderr().matchAll(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//g)].map(
+            (m) => Number(m[1]),
+          ),
+        );
+        for (const port of ports) {
+          assert.equal(await accepts(port), false, `round ${round}: port ${port} is still open`);
+        }
+      }
+      assert.equal(existsSync(`${tmpdir()}/weft-attach-${target.pid}.lock`), false);
+      await assertRunning(target);
+      target.send('exit');
+      assert.deepEqual(Object.keys(await target.line()), ['exited', 'ticks']);
+      assert.equal(await target.exited, 0);
+    } finally {
+      target.child.kill();
+    }
+  });
+
+  test('three weft ps at once on a process started with --inspect: all succeed, the inspector stays open', async () => {
+    const target = await startTarget({ nodeArgs: ['--inspect=127.0.0.1:0'] });
+    try {
+      const port = inspectorPort(target);
+      const runs = await Promise.all([1, 2, 3].map(() => weft(['ps', String(target.pid)])));
+      for (const run of runs) {
+        assert.equal(run.code, 0, run.stderr);
+        assert.ok(parseTable(run.stdout).some((r) => r.NAME === 'sleeper'));
+      }
+      assert.equal(await accepts(port), true, 'weft closed an inspector it had not opened');
+      await assertRunning(target);
     } finally {
       target.child.kill();
     }

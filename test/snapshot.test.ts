@@ -282,6 +282,76 @@ describe('snapshot()', () => {
     });
   });
 
+  test('a slice: limit takes the smallest ids, afterId the next ones, total counts them all', async () => {
+    await run(async () => {
+      const done = new Event();
+      const tasks = Array.from({ length: 30 }, (_, i) =>
+        createTask(() => done.wait(), { name: `s${i}` }),
+      );
+      await settle();
+      const whole = snapshot();
+      assert.equal(whole.total, whole.tasks.length);
+      const ids = whole.tasks.map((t) => t.id);
+      const first = snapshot({ limit: 10 });
+      assert.equal(first.total, whole.total);
+      assert.deepEqual(
+        first.tasks.map((t) => t.id),
+        ids.slice(0, 10),
+      );
+      // Slice after slice, the same tasks as one snapshot.
+      const read: number[] = [];
+      let afterId = 0;
+      for (;;) {
+        const slice = snapshot({ limit: 7, afterId });
+        assert.ok(slice.tasks.length <= 7);
+        assert.equal(slice.total, whole.total);
+        for (const t of slice.tasks) read.push(t.id);
+        if (slice.tasks.length < 7) break;
+        afterId = slice.tasks.at(-1)!.id;
+      }
+      assert.deepEqual(read, ids);
+      assert.deepEqual(snapshot({ limit: Number.POSITIVE_INFINITY }).tasks, whole.tasks);
+      assert.deepEqual(snapshot({ afterId: ids.at(-1)! }).tasks, []);
+      const hook = (globalThis as Record<symbol, unknown>)[Symbol.for('weft.inspect')] as {
+        snapshot(options?: { limit?: number }): Snapshot;
+      };
+      assert.equal(hook.snapshot({ limit: 3 }).tasks.length, 3);
+      done.set();
+      await gather(tasks);
+    });
+  });
+
+  test('a group owned by an earlier slice still lists its tasks', async () => {
+    await run(async () => {
+      const done = new Event();
+      await TaskGroup.run(async (tg) => {
+        for (let i = 0; i < 5; i++) tg.createTask(() => done.wait(), { name: `m${i}` });
+        await settle();
+        const first = snapshot({ limit: 1 });
+        const group = first.groups[0]!;
+        assert.equal(group.owner, first.tasks[0]!.id);
+        assert.equal(group.tasks.length, 5);
+        const rest = snapshot({ afterId: first.tasks[0]!.id });
+        assert.ok(group.tasks.every((id) => rest.tasks.some((t) => t.id === id)));
+        done.set();
+      });
+    });
+  });
+
+  test('snapshot options are validated', () => {
+    for (const [options, error, message] of [
+      [null, 'TypeError', /`options` to be an object, got null/],
+      [{ limit: '5' }, 'TypeError', /`options.limit` to be a number, got string/],
+      [{ limit: 0 }, 'RangeError', /`options.limit` to be a positive integer or Infinity, got 0/],
+      [{ limit: 2.5 }, 'RangeError', /got 2.5/],
+      [{ afterId: -1 }, 'RangeError', /`options.afterId` to be an integer >= 0, got -1/],
+      [{ afterId: Number.NaN }, 'RangeError', /got NaN/],
+      [{ afterId: 1n }, 'TypeError', /`options.afterId` to be a number, got bigint/],
+    ] as const) {
+      assert.throws(() => snapshot(options as never), { name: error, message });
+    }
+  });
+
   test('primitive names are validated', () => {
     assert.throws(() => new Lock({ name: 3 as never }), {
       name: 'TypeError',

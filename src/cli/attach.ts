@@ -1,27 +1,39 @@
 /**
- * Attach to a running Node process through its inspector, evaluate one
- * expression, and detach — the mechanism of `node inspect -p PID`, without
+ * Attach to a running Node process through its inspector, evaluate
+ * expressions, and detach — the mechanism of `node inspect -p PID`, without
  * any flag in the target:
  *
- * 1. `SIGUSR1` makes Node open its inspector (on 127.0.0.1, port 9229 unless
- *    the target set `--inspect-port`); the new listening socket is found
- *    through `/proc/PID/fd` and `/proc/PID/net/tcp`.
+ * 1. An inspector already open (another `weft ps` is attached, or the
+ *    process was started with `--inspect`) is found among the process's
+ *    listening sockets and shared. Otherwise `SIGUSR1` makes Node open its
+ *    inspector (on 127.0.0.1, port 9229 unless the target set
+ *    `--inspect-port`); the new listening socket is found through
+ *    `/proc/PID/fd` and `/proc/PID/net/tcp`.
  * 2. `GET /json/list` gives the WebSocket address; one WebSocket session
- *    sends `Runtime.evaluate`.
- * 3. If weft opened the inspector, the same session schedules
- *    `inspector.close()` in the target; weft disconnects and checks that
- *    the port is closed.
+ *    registers itself in the target (`globalThis[Symbol.for('weft.attach')]`),
+ *    then sends one `Runtime.evaluate` per expression.
+ * 3. Leaving, the session unregisters; the last weft session to leave an
+ *    inspector that weft opened schedules `inspector.close()` in the target,
+ *    which ends the connection, and checks that the port is closed. So
+ *    concurrent attaches to one process share its inspector and it closes
+ *    once, after the last.
+ *
+ * Steps 1–2 and 3 hold a lock file per target (`lock.ts`): Node 20 can crash
+ * when `SIGUSR1` arrives while its inspector closes.
  *
  * @module
  */
 
+import { randomBytes } from 'node:crypto';
 import { getJson, InspectorSession } from './cdp.js';
 import { CliError } from './errors.js';
+import { withAttachLock } from './lock.js';
 import {
   checkNodeProcess,
   commandLine,
   errorFor,
   inspectFlag,
+  inspectPort,
   type ListeningSocket,
   listeningSockets,
 } from './proc.js';
@@ -42,20 +54,75 @@ export interface Evaluation {
   value: unknown;
   /** The inspector's port. */
   port: number;
-  /** Whether weft opened the inspector (and so had to close it). */
+  /** Whether weft opened the inspector (this run or another one attached at the same time). */
   opened: boolean;
   /** Whether the inspector is closed again (always false when it was open before weft came). */
   closed: boolean;
+  /**
+   * Whether other weft sessions were still attached when this one left: the
+   * inspector was left open for the last of them to close.
+   */
+  shared: boolean;
 }
 
-/** Closes the inspector a little later, so that the answers go out and weft disconnects first. */
-const CLOSE_INSPECTOR = `(() => {
+/** Evaluates expressions in the target, one `Runtime.evaluate` each. */
+export type Evaluate = (expression: string) => Promise<unknown>;
+
+/** Where the weft sessions attached to a process are registered, in the process. */
+const REGISTRY = "globalThis[Symbol.for('weft.attach')]";
+
+/**
+ * Registers a session in the target: `{ owned, closing, sessions }`, where
+ * `owned` says that weft opened the inspector (so weft closes it) and each
+ * session is the attaching command's PID and a lease. Answers `closing`
+ * when the last session has just scheduled the inspector's close: this one
+ * must wait for it and attach again.
+ */
+function enterExpression(id: string, opened: boolean, leaseMs: number): string {
+  return `(() => {
+  const state = (${REGISTRY} ??= { owned: false, closing: false, sessions: new Map() });
+  if (state.closing) return 'closing';
+  if (${opened}) state.owned = true;
+  state.sessions.set(${JSON.stringify(id)}, { pid: ${process.pid}, until: Date.now() + ${leaseMs} });
+  return 'entered';
+})()`;
+}
+
+/**
+ * Unregisters a session, forgets those whose command has exited or whose
+ * lease has run out, and, when none is left and weft opened the inspector,
+ * closes it on the next turn of the event loop (after this answer has gone
+ * out): `closing`. Otherwise `shared` (other sessions remain) or `kept`
+ * (the process opened its inspector itself).
+ */
+function leaveExpression(id: string): string {
+  return `(() => {
+  const state = ${REGISTRY};
+  if (state === undefined) return 'kept';
+  state.sessions.delete(${JSON.stringify(id)});
+  const now = Date.now();
+  for (const [other, { pid, until }] of state.sessions) {
+    let gone = until < now;
+    try { process.kill(pid, 0); } catch (err) { gone ||= err.code === 'ESRCH'; }
+    if (gone) state.sessions.delete(other);
+  }
+  if (state.sessions.size > 0) return 'shared';
+  if (!state.owned || state.closing) return 'kept';
+  state.closing = true;
   const inspector = typeof process.getBuiltinModule === 'function'
     ? process.getBuiltinModule('node:inspector')
     : require('node:inspector');
-  setTimeout(() => inspector.close(), 0).unref();
-  return true;
+  setTimeout(() => {
+    try {
+      inspector.close();
+    } finally {
+      state.owned = false;
+      state.closing = false;
+    }
+  }, 0).unref();
+  return 'closing';
 })()`;
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -97,7 +164,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Open the target's inspector with SIGUSR1 and find its new listening socket. */
+/** How long to wait for a new socket after SIGUSR1 before looking for an inspector already open. */
+const ALREADY_OPEN_GRACE_MS = 250;
+
+/**
+ * Open the target's inspector with SIGUSR1 and find its new listening
+ * socket; or, when SIGUSR1 opens nothing new within a moment, the inspector
+ * already open among the sockets it had before (another weft attached, or
+ * `inspector.open()` in the program).
+ */
 async function openInspector(
   pid: number,
   before: readonly ListeningSocket[],
@@ -110,7 +185,9 @@ async function openInspector(
   }
   const known = new Set(before.map((s) => s.inode));
   const rejected = new Set<string>();
-  const deadline = performance.now() + timeoutMs;
+  const start = performance.now();
+  const deadline = start + timeoutMs;
+  let looked = before.length === 0;
   while (performance.now() < deadline) {
     if (!alive(pid)) {
       throw new CliError('NO_PROCESS', `PID ${pid} exited while weft was attaching`, { pid });
@@ -120,11 +197,18 @@ async function openInspector(
       if (await isInspector(socket, timeoutMs)) return { socket, opened: true };
       rejected.add(socket.inode);
     }
+    if (!looked && performance.now() - start >= Math.min(ALREADY_OPEN_GRACE_MS, timeoutMs)) {
+      // SIGUSR1 changes nothing when the inspector is open already.
+      looked = true;
+      const still = new Set(listeningSockets(pid).map((s) => s.inode));
+      const open = await findInspector(
+        before.filter((s) => still.has(s.inode)),
+        timeoutMs,
+      );
+      if (open !== undefined) return { socket: open, opened: false };
+    }
     await sleep(20);
   }
-  // Already open without a flag (inspector.open() in the program): SIGUSR1 changed nothing.
-  const open = await findInspector(before, timeoutMs);
-  if (open !== undefined) return { socket: open, opened: false };
   throw new CliError(
     'ATTACH',
     `The inspector of PID ${pid} did not open within ${timeoutMs} ms after SIGUSR1. Its port ` +
@@ -132,6 +216,118 @@ async function openInspector(
       "target's stderr says so",
     { pid },
   );
+}
+
+/** The inspector closed while this attach was getting in: attach again. */
+class Reattach extends Error {}
+
+/** How many times an attach starts again when the inspector closes under it (another weft left). */
+const ATTEMPTS = 4;
+
+/**
+ * Attach to Node process `pid`, call `use` with a function that evaluates
+ * expressions in its main thread, and detach, leaving the inspector as it
+ * found it: closed again if weft opened it (once no other weft is attached).
+ * Read-only as long as the expressions are.
+ *
+ * @throws {CliError} `NO_PROCESS`, `NOT_NODE`, `PERMISSION` or `ATTACH`, or what `use` throws.
+ *
+ * @example
+ * ```ts
+ * import { withInspector } from '../../src/cli/attach.js';
+ * import { CliError } from '../../src/cli/errors.js';
+ *
+ * try {
+ *   await withInspector(2 ** 22 + 1, {}, (evaluate) => evaluate('1 + 1')); // above Linux's largest PID
+ * } catch (err) {
+ *   if (err instanceof CliError) console.log(err.code); // NO_PROCESS
+ * }
+ * ```
+ */
+export async function withInspector<T>(
+  pid: number,
+  options: AttachOptions,
+  use: (evaluate: Evaluate) => Promise<T>,
+): Promise<Omit<Evaluation, 'value'> & { value: T }> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  checkNodeProcess(pid);
+  const { argv, nodeOptions } = commandLine(pid);
+  const flag = inspectFlag(argv, nodeOptions);
+  const expected = inspectPort(argv, nodeOptions);
+  // Another weft command may hold the lock for a whole attach or leave: several steps.
+  const lockWaitMs = timeoutMs * 4;
+  // Interrupted (Ctrl-C, SIGTERM) while attaching or reading: finish attaching, leave, then
+  // exit, so that the inspector does not stay open. A second signal ends the command at once.
+  let interrupted: NodeJS.Signals | undefined;
+  let onInterrupt = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+  };
+  const onSignal = (signal: NodeJS.Signals) => onInterrupt(signal);
+  const exitFor = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let attached: Attached | undefined;
+    for (let attempt = 1; attached === undefined; attempt++) {
+      try {
+        attached = await withAttachLock(pid, lockWaitMs, async () => {
+          const before = listeningSockets(pid);
+          // Open already (another weft is attached)? Then no SIGUSR1: it would change nothing.
+          const existing =
+            flag !== null
+              ? await findInspector(before, timeoutMs, flag.port)
+              : await findInspector(
+                  expected === 0 ? before : before.filter((s) => s.port === expected),
+                  timeoutMs,
+                );
+          const { socket, opened } =
+            existing === undefined
+              ? await openInspector(pid, before, timeoutMs)
+              : { socket: existing, opened: false };
+          return enter(socket, pid, opened, timeoutMs);
+        });
+      } catch (err) {
+        if (!(err instanceof Reattach)) throw err;
+        if (attempt >= ATTEMPTS) {
+          throw new CliError(
+            'ATTACH',
+            `The inspector of PID ${pid} kept closing while weft attached (${ATTEMPTS} tries)`,
+            { pid },
+          );
+        }
+      }
+    }
+    const session = attached;
+    const leaving = () => leave(session, pid, timeoutMs);
+    let left: Promise<Omit<Evaluation, 'value'>> | undefined;
+    const detach = () => (left ??= withAttachLock(pid, lockWaitMs, leaving).catch(() => leaving()));
+    if (interrupted !== undefined) {
+      await detach();
+      exitFor(interrupted);
+    }
+    onInterrupt = (signal) => {
+      void detach().finally(() => exitFor(signal));
+    };
+    let value: T | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      value = await use((expression) => session.session.evaluate(expression));
+    } catch (error) {
+      failure = { error };
+    }
+    const result = await detach();
+    if (failure !== undefined) {
+      const { error } = failure;
+      if (result.opened && !result.closed && !result.shared && error instanceof CliError) {
+        error.message += `; the inspector weft opened on port ${result.port} may still be open`;
+      }
+      throw error;
+    }
+    return { ...result, value: value as T };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /**
@@ -153,42 +349,41 @@ async function openInspector(
  * }
  * ```
  */
-export async function evaluateInProcess(
+export function evaluateInProcess(
   pid: number,
   expression: string,
   options: AttachOptions = {},
 ): Promise<Evaluation> {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  checkNodeProcess(pid);
-  const { argv, nodeOptions } = commandLine(pid);
-  const flag = inspectFlag(argv, nodeOptions);
-  const before = listeningSockets(pid);
-  const existing = flag === null ? undefined : await findInspector(before, timeoutMs, flag.port);
-  const { socket, opened } =
-    existing === undefined
-      ? await openInspector(pid, before, timeoutMs)
-      : { socket: existing, opened: false };
-  const { port } = socket;
-  const result: Evaluation = { value: undefined, port, opened, closed: false };
-  try {
-    await evaluateOn(socket, pid, expression, result, timeoutMs);
-  } catch (err) {
-    if (opened && !result.closed && err instanceof CliError) {
-      err.message += `; the inspector weft opened on port ${port} may still be open`;
-    }
-    throw err;
-  }
-  return result;
+  return withInspector(pid, options, (evaluate) => evaluate(expression));
 }
 
-async function evaluateOn(
-  { host, port, inode }: ListeningSocket,
+/** A session registered in the target. */
+interface Attached {
+  session: InspectorSession;
+  socket: ListeningSocket;
+  /** Whether this command's SIGUSR1 opened the inspector. */
+  opened: boolean;
+  /** The session's key in the target's registry. */
+  id: string;
+}
+
+/** Whether the process no longer listens on the socket (the inspector closed). */
+function socketGone(pid: number, inode: string): boolean {
+  try {
+    return !listeningSockets(pid).some((s) => s.inode === inode);
+  } catch {
+    return false;
+  }
+}
+
+/** Connect to the inspector and register the session in the target. */
+async function enter(
+  socket: ListeningSocket,
   pid: number,
-  expression: string,
-  result: Evaluation,
+  opened: boolean,
   timeoutMs: number,
-): Promise<void> {
-  const { opened } = result;
+): Promise<Attached> {
+  const { host, port, inode } = socket;
   let url: string;
   try {
     const targets = (await getJson(host, port, '/json/list', timeoutMs)) as Array<{
@@ -198,25 +393,76 @@ async function evaluateOn(
     if (found === undefined) throw new Error('no debuggable target listed');
     url = found.webSocketDebuggerUrl!;
   } catch (err) {
+    if (socketGone(pid, inode)) throw new Reattach();
     throw new CliError('ATTACH', `The inspector of PID ${pid} (port ${port}) failed: ${err}`, {
       pid,
       cause: err,
     });
   }
-  const session = await InspectorSession.open(url, pid, timeoutMs);
+  let session: InspectorSession;
   try {
-    const evaluation = session.evaluate(expression);
-    // Sent at once so that it is queued even if the target's main thread is busy.
-    // Its failure shows as the port still open, checked below.
-    const closing = opened
-      ? session.evaluate(CLOSE_INSPECTOR, { includeCommandLineAPI: true }).catch(() => undefined)
-      : undefined;
-    result.value = await evaluation;
-    await closing;
-  } finally {
-    await session.close();
-    if (opened) result.closed = await waitClosed(pid, inode, timeoutMs);
+    session = await InspectorSession.open(url, pid, timeoutMs);
+  } catch (err) {
+    if (socketGone(pid, inode)) throw new Reattach();
+    throw err;
   }
+  const id = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  // A session is forgotten after this long even if its command is still alive.
+  const leaseMs = Math.max(600_000, timeoutMs * 20);
+  let entered: unknown;
+  try {
+    entered = await session.evaluate(enterExpression(id, opened, leaseMs));
+  } catch (err) {
+    await session.close();
+    if (socketGone(pid, inode)) throw new Reattach();
+    throw err;
+  }
+  if (entered === 'closing') {
+    // Another command's last session is closing the inspector: let it, then open it again.
+    await session.close();
+    await waitClosed(pid, inode, timeoutMs);
+    throw new Reattach();
+  }
+  return { session, socket, opened, id };
+}
+
+/** Unregister the session, disconnect, and wait for the inspector to close if this was the last. */
+async function leave(
+  { session, socket, opened, id }: Attached,
+  pid: number,
+  timeoutMs: number,
+): Promise<Omit<Evaluation, 'value'>> {
+  const result = { port: socket.port, opened, closed: false, shared: false };
+  let left: unknown;
+  try {
+    left = await session.evaluate(leaveExpression(id), { includeCommandLineAPI: true });
+  } catch {
+    // The session broke: the inspector stays open for the next weft to close.
+  }
+  if (left === 'closing') {
+    // The target closes the connection itself when it closes the inspector. Disconnecting
+    // while inspector.close() runs can crash Node 20, so the command waits for it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      session.ended,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+  await session.close();
+  result.shared = left === 'shared';
+  if (left === 'closing') {
+    result.opened = true;
+    result.closed = await waitClosed(pid, socket.inode, timeoutMs);
+    // The port closes a moment before inspector.close() returns in the target: a SIGUSR1 from
+    // the next command (which waits for the lock this one holds) must not land in between.
+    await sleep(50);
+  } else if (opened && !result.shared) {
+    result.closed = socketGone(pid, socket.inode);
+  }
+  return result;
 }
 
 /** Wait until the process no longer listens on the inspector's socket (or has exited). */

@@ -82,6 +82,11 @@ export class InspectorSession {
   #pending = new Map<number, Pending>();
   #nextId = 0;
   #ws: WebSocketClient | undefined;
+  #markEnded: () => void = () => {};
+  /** Resolves when the connection has ended, whichever side closed it. */
+  readonly ended: Promise<void> = new Promise((resolve) => {
+    this.#markEnded = resolve;
+  });
 
   private constructor(
     readonly pid: number,
@@ -99,6 +104,7 @@ export class InspectorSession {
           const reason = error ?? new Error('the inspector closed the connection');
           for (const p of session.#pending.values()) p.reject(reason);
           session.#pending.clear();
+          session.#markEnded();
         },
       });
     } catch (err) {

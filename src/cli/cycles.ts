@@ -22,8 +22,9 @@ function waitEdges(task: TaskSnapshot, groups: Map<number, Snapshot['groups'][nu
   const out: number[] = [];
   for (const wait of task.waitingOn) {
     if (wait.kind === 'task') out.push(wait.id);
-    else if (wait.kind === 'tasks') out.push(...wait.ids);
-    else if (wait.kind === 'group') out.push(...(groups.get(wait.id)?.tasks ?? []));
+    // No spread into push(): a gather or group of 100,000 tasks would overflow the call stack.
+    else if (wait.kind === 'tasks') for (const id of wait.ids) out.push(id);
+    else if (wait.kind === 'group') for (const id of groups.get(wait.id)?.tasks ?? []) out.push(id);
   }
   return out;
 }
@@ -112,7 +113,8 @@ export function findCycles(snapshot: Pick<Snapshot, 'tasks' | 'groups'>): AwaitC
 /** One ring through a strongly connected set, from its smallest id (a shortest one, by BFS). */
 function ring(component: number[], edges: Map<number, number[]>): number[] {
   const members = new Set(component);
-  const start = Math.min(...component);
+  let start = component[0]!;
+  for (const id of component) if (id < start) start = id;
   const previous = new Map<number, number>();
   const queue = [start];
   for (let i = 0; i < queue.length; i++) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Snapshot, TaskSnapshot, WaitTarget } from '../snapshot-types.js';
+import type { GroupSnapshot, Snapshot, TaskSnapshot, WaitTarget } from '../snapshot-types.js';
 
 /**
  * A duration for people: `850ms`, `2.1s`, `3m05s`, `2h07m`.
@@ -66,13 +66,39 @@ function clock(epochMs: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** Ids listed by a gather's wait in text; the rest are counted. */
+const SHOWN_IDS = 10;
+
+const taskIndexes = new WeakMap<readonly TaskSnapshot[], Map<number, TaskSnapshot>>();
+const groupIndexes = new WeakMap<readonly GroupSnapshot[], Map<number, GroupSnapshot>>();
+
+/** A snapshot's tasks by id, built once per tasks array (a lookup per row must not scan them all). */
+function taskById(tasks: readonly TaskSnapshot[], id: number): TaskSnapshot | undefined {
+  let index = taskIndexes.get(tasks);
+  if (index === undefined) {
+    index = new Map(tasks.map((t) => [t.id, t]));
+    taskIndexes.set(tasks, index);
+  }
+  return index.get(id);
+}
+
+function groupById(groups: readonly GroupSnapshot[], id: number): GroupSnapshot | undefined {
+  let index = groupIndexes.get(groups);
+  if (index === undefined) {
+    index = new Map(groups.map((g) => [g.id, g]));
+    groupIndexes.set(groups, index);
+  }
+  return index.get(id);
+}
+
 function named(kind: string, name: string | null): string {
   return name === null ? kind : `${kind} ${JSON.stringify(oneLine(name))}`;
 }
 
 /**
  * One wait in words. Times are relative to the snapshot's `takenAt`; other
- * tasks are named from the snapshot when they are in it.
+ * tasks are named from the snapshot when they are in it; a gather of many
+ * tasks lists the first ten ids and counts the rest.
  *
  * @example
  * ```ts
@@ -94,15 +120,17 @@ export function describeWait(
       return `sleep ${formatDuration(wait.ms)}${when} (${formatDuration(left)} left)`;
     }
     case 'task': {
-      const task = snapshot.tasks.find((t) => t.id === wait.id);
+      const task = taskById(snapshot.tasks, wait.id);
       return `task ${taskLabel(task ?? { id: wait.id, name: wait.name })}`;
     }
-    case 'tasks':
-      return wait.ids.length === 0
-        ? `${wait.via} (all done)`
-        : `${wait.via} ${wait.ids.map((id) => `#${id}`).join(' ')}`;
+    case 'tasks': {
+      if (wait.ids.length === 0) return `${wait.via} (all done)`;
+      const shown = wait.ids.slice(0, SHOWN_IDS).map((id) => `#${id}`);
+      const more = wait.ids.length - shown.length;
+      return `${wait.via} ${shown.join(' ')}${more > 0 ? ` (+${more} more)` : ''}`;
+    }
     case 'group': {
-      const group = snapshot.groups.find((g) => g.id === wait.id);
+      const group = groupById(snapshot.groups, wait.id);
       const count = group === undefined ? '' : ` (${plural(group.tasks.length, 'task')})`;
       return `group #${wait.id}${count}`;
     }
@@ -136,7 +164,8 @@ export function plural(n: number, word: string): string {
 
 /**
  * The line above both commands' output: which process, which Node and
- * weft, how many tasks.
+ * weft, how many tasks (all of them, and how many are shown when the
+ * snapshot is a slice).
  *
  * @example
  * ```ts
@@ -147,9 +176,11 @@ export function plural(n: number, word: string): string {
  * ```
  */
 export function summaryLine(snapshot: Snapshot): string {
+  const total = snapshot.total ?? snapshot.tasks.length;
+  const shown = total > snapshot.tasks.length ? ` (${snapshot.tasks.length} shown)` : '';
   return (
     `PID ${snapshot.pid}, Node ${snapshot.node}, weft ${snapshot.weft}: ` +
-    `${plural(snapshot.tasks.length, 'task')}, ${plural(snapshot.groups.length, 'group')}, ` +
+    `${plural(total, 'task')}${shown}, ${plural(snapshot.groups.length, 'group')}, ` +
     `debug mode ${snapshot.debug ? 'on' : 'off'}`
   );
 }

@@ -58,8 +58,9 @@ export async function main(args: readonly string[], out: Output = processOutput)
       out.stdout(`${version()}\n`);
       return 0;
     }
-    const { snapshot, opened, closed } = await readSnapshot(command.pid, {
+    const { snapshot, opened, closed, shared } = await readSnapshot(command.pid, {
       timeoutMs: command.timeoutMs,
+      limit: command.limit === 0 ? Number.POSITIVE_INFINITY : command.limit,
     });
     let status = 0;
     if (command.command === 'ps') {
@@ -76,7 +77,7 @@ export async function main(args: readonly string[], out: Output = processOutput)
         status = EXIT_CODES.CYCLE;
       }
     }
-    if (opened && !closed) {
+    if (opened && !closed && !shared) {
       out.stderr(
         `weft: warning: the inspector weft opened in PID ${command.pid} did not close; ` +
           'it listens on 127.0.0.1 until the process ends\n',

@@ -165,6 +165,30 @@ export function commandLine(pid: number): { argv: string[]; nodeOptions: string 
  * ```
  */
 export function inspectFlag(argv: readonly string[], nodeOptions: string): { port: number } | null {
+  const { found, port } = inspectArgs(argv, nodeOptions);
+  return found ? { port: port ?? 9229 } : null;
+}
+
+/**
+ * The port `SIGUSR1` opens the process's inspector on: the one its
+ * `--inspect-port` (or `--inspect=[host:]port`) names, else 9229; 0 means a
+ * free port chosen when it opens.
+ *
+ * @example
+ * ```ts
+ * import { inspectPort } from '../../src/cli/proc.js';
+ *
+ * console.log(inspectPort(['node', 'app.js'], ''), inspectPort(['node', 'app.js'], '--inspect-port=0')); // 9229 0
+ * ```
+ */
+export function inspectPort(argv: readonly string[], nodeOptions: string): number {
+  return inspectArgs(argv, nodeOptions).port ?? 9229;
+}
+
+function inspectArgs(
+  argv: readonly string[],
+  nodeOptions: string,
+): { found: boolean; port: number | null } {
   const args = [...nodeOptions.split(/\s+/).filter(Boolean), ...argv.slice(1)];
   let found = false;
   let port: number | null = null;
@@ -180,7 +204,7 @@ export function inspectFlag(argv: readonly string[], nodeOptions: string): { por
       port = portOf(portFlag[1] ?? args[i + 1] ?? '') ?? port;
     }
   }
-  return found ? { port: port ?? 9229 } : null;
+  return { found, port };
 }
 
 function portOf(hostPort: string): number | null {

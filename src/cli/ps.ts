@@ -73,17 +73,25 @@ export function table<C extends string>(
   columns: readonly C[],
   rows: ReadonlyArray<Record<C, string>>,
 ): string {
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+  // A loop, not Math.max(...lengths): spreading 125,000 rows into a call overflows the stack.
+  const widths = columns.map((c) => {
+    let width = c.length;
+    for (const row of rows) width = Math.max(width, row[c].length);
+    return width;
+  });
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(columns), ...rows.map((r) => line(columns.map((c) => r[c])))].join('\n');
+  const lines = [line(columns)];
+  for (const row of rows) lines.push(line(columns.map((c) => row[c])));
+  return lines.join('\n');
 }
 
 /**
- * `weft ps` output: a summary line, then one row per task, by id.
+ * `weft ps` output: a summary line, then one row per task, by id; when the
+ * snapshot lists fewer tasks than its `total`, a last line says so.
  *
  * @example
  * ```ts
@@ -104,8 +112,13 @@ export function formatPs(snapshot: Snapshot): string {
   const columns = PS_COLUMNS.filter((c) => located || c !== 'LOCATION');
   const summary = summaryLine(snapshot);
   if (snapshot.tasks.length === 0) return `${summary}\nNo pending tasks.`;
+  const total = snapshot.total ?? snapshot.tasks.length;
+  const footer =
+    total > snapshot.tasks.length
+      ? `\nshowing ${snapshot.tasks.length} of ${total} tasks; --limit 0 for all`
+      : '';
   return `${summary}\n${table(
     columns,
     snapshot.tasks.map((t) => psRow(t, snapshot)),
-  )}`;
+  )}${footer}`;
 }

@@ -7,38 +7,72 @@
  */
 
 import type { Snapshot } from '../snapshot-types.js';
-import { type AttachOptions, evaluateInProcess } from './attach.js';
+import { type AttachOptions, withInspector } from './attach.js';
 import { CliError } from './errors.js';
 
 /** The hook protocol version this command understands. */
 export const HOOK_VERSION = 1;
 
+/** How many tasks one evaluation describes: the target's main thread is held for one slice at a time. */
+export const SLICE_SIZE = 5000;
+
 /**
  * Evaluated in the target: read-only. `null` when weft is not loaded there;
- * otherwise the hook's version and, for a version this command knows, the
- * snapshot as a JSON string (one string crosses the inspector faster than a
- * deep object).
+ * otherwise the hook's version and, for a version this command knows, a
+ * slice of the snapshot (at most `limit` tasks with ids above `afterId`) as
+ * a JSON string (one string crosses the inspector faster than a deep
+ * object). A weft too old to take slices ignores the options and sends
+ * every task, without `total`.
+ *
+ * @example
+ * ```ts
+ * import { snapshotExpression } from '../../src/cli/read-snapshot.js';
+ *
+ * console.log(snapshotExpression(5000, 0).includes('hook.snapshot({ limit: 5000, afterId: 0 })')); // true
+ * ```
  */
-export const SNAPSHOT_EXPRESSION = `(() => {
+export function snapshotExpression(limit: number, afterId: number): string {
+  return `(() => {
   const hook = globalThis[Symbol.for('weft.inspect')];
   if (hook === null || typeof hook !== 'object' || typeof hook.snapshot !== 'function') return null;
   if (hook.version !== ${HOOK_VERSION}) return JSON.stringify({ version: hook.version });
-  return JSON.stringify({ version: hook.version, snapshot: hook.snapshot() });
+  return JSON.stringify({ version: hook.version, snapshot: hook.snapshot({ limit: ${limit}, afterId: ${afterId} }) });
 })()`;
+}
+
+/** Options for {@link readSnapshot}. */
+export interface ReadOptions extends AttachOptions {
+  /**
+   * At most this many tasks (those with the smallest ids); `total` still
+   * counts them all. `Infinity` for every task.
+   * @default Infinity
+   */
+  limit?: number;
+  /**
+   * Tasks per evaluation in the target.
+   * @default SLICE_SIZE
+   */
+  sliceSize?: number;
+}
 
 /** What {@link readSnapshot} returns. */
 export interface RemoteSnapshot {
-  /** The target's tasks. */
-  snapshot: Snapshot;
+  /** The target's tasks (`total` always set). */
+  snapshot: Snapshot & { total: number };
   /** Whether weft opened the target's inspector for this (and closed it again). */
   opened: boolean;
   /** Whether the inspector weft opened is closed again (false when it was open before). */
   closed: boolean;
+  /** Whether other weft commands were still attached when this one left (the last one closes the inspector). */
+  shared: boolean;
 }
 
 /**
  * Attach to Node process `pid`, take a {@link Snapshot} of its weft tasks
- * and detach.
+ * and detach. A large snapshot is read in slices of `sliceSize` tasks, one
+ * evaluation each, so that the target's event loop runs between them; the
+ * slices are then one snapshot (tasks that started or ended meanwhile may
+ * be missing or present).
  *
  * @throws {CliError} `NO_PROCESS`, `NOT_NODE`, `NO_WEFT`, `PERMISSION` or `ATTACH`.
  *
@@ -56,9 +90,47 @@ export interface RemoteSnapshot {
  */
 export async function readSnapshot(
   pid: number,
-  options: AttachOptions = {},
+  options: ReadOptions = {},
 ): Promise<RemoteSnapshot> {
-  const { value, opened, closed } = await evaluateInProcess(pid, SNAPSHOT_EXPRESSION, options);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const sliceSize = options.sliceSize ?? SLICE_SIZE;
+  const { value, opened, closed, shared } = await withInspector(pid, options, async (evaluate) => {
+    let merged: (Snapshot & { total: number }) | undefined;
+    const groups = new Map<number, Snapshot['groups'][number]>();
+    let afterId = 0;
+    for (;;) {
+      const want = Math.min(sliceSize, limit - (merged?.tasks.length ?? 0));
+      const slice = parseSlice(await evaluate(snapshotExpression(want, afterId)), pid);
+      if (slice.total === undefined) {
+        // An older weft: every task at once.
+        const tasks = slice.tasks.length > limit ? slice.tasks.slice(0, limit) : slice.tasks;
+        return { ...slice, total: slice.tasks.length, tasks };
+      }
+      if (merged === undefined) merged = { ...slice, total: slice.total, tasks: [] };
+      merged.total = slice.total;
+      merged.debug ||= slice.debug;
+      for (const task of slice.tasks) merged.tasks.push(task);
+      for (const group of slice.groups) groups.set(group.id, group);
+      const last = slice.tasks.at(-1);
+      if (last === undefined || slice.tasks.length < want || merged.tasks.length >= limit) break;
+      afterId = last.id;
+    }
+    merged.groups = [...groups.values()].sort((a, b) => a.id - b.id);
+    merged.total = Math.max(merged.total, merged.tasks.length);
+    // A group's owner and its tasks may come in different slices.
+    const byId = new Map(merged.tasks.map((t) => [t.id, t]));
+    for (const group of merged.groups) {
+      for (const id of group.tasks) {
+        const task = byId.get(id);
+        if (task !== undefined) task.group ??= group.id;
+      }
+    }
+    return merged;
+  });
+  return { snapshot: value, opened, closed, shared };
+}
+
+function parseSlice(value: unknown, pid: number): Snapshot {
   if (value === null || value === undefined) {
     throw new CliError(
       'NO_WEFT',
@@ -87,7 +159,7 @@ export async function readSnapshot(
   if (problem !== null) {
     throw new CliError('ATTACH', `PID ${pid} sent a malformed snapshot: ${problem}`, { pid });
   }
-  return { snapshot: parsed.snapshot as Snapshot, opened, closed };
+  return parsed.snapshot as Snapshot;
 }
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -115,6 +187,9 @@ export function snapshotProblem(value: unknown): string | null {
   }
   if (typeof s.takenAt !== 'number') return '`takenAt` is not a number';
   if (typeof s.debug !== 'boolean') return '`debug` is not a boolean';
+  if (s.total !== undefined && !(isInt(s.total) && s.total >= 0)) {
+    return '`total` is not an integer >= 0';
+  }
   if (!Array.isArray(s.tasks)) return '`tasks` is not an array';
   if (!Array.isArray(s.groups)) return '`groups` is not an array';
   for (const [i, item] of s.tasks.entries()) {

@@ -69,7 +69,12 @@ function frame(op: number, payload: Buffer): Buffer {
  */
 export class WebSocketClient {
   #socket: Socket;
-  #buffer: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet read as frames, in arrival order. */
+  #chunks: Buffer[] = [];
+  /** The number of bytes in {@link #chunks}. */
+  #buffered = 0;
+  /** Bytes needed before the next frame can be read (0: unknown yet). */
+  #needed = 0;
   #fragments: Buffer[] = [];
   #closed = false;
   #closeSent = false;
@@ -211,23 +216,30 @@ export class WebSocketClient {
     this.#end(new WebSocketError(message, this.url));
   }
 
+  /**
+   * Take in a chunk from the socket. Chunks are kept in a list and joined
+   * once per frame, when the whole frame has arrived: reading a message of
+   * n bytes costs O(n), however many chunks it comes in.
+   */
   #receive(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
     while (!this.#closed) {
-      const buf = this.#buffer;
-      if (buf.length < 2) return;
-      const fin = (buf[0]! & 0x80) !== 0;
-      const op = buf[0]! & 0x0f;
-      const masked = (buf[1]! & 0x80) !== 0;
-      let length = buf[1]! & 0x7f;
+      if (this.#buffered < this.#needed) return;
+      const head = this.#peek(14);
+      if (head.length < 2) return;
+      const fin = (head[0]! & 0x80) !== 0;
+      const op = head[0]! & 0x0f;
+      const masked = (head[1]! & 0x80) !== 0;
+      let length = head[1]! & 0x7f;
       let offset = 2;
       if (length === 126) {
-        if (buf.length < 4) return;
-        length = buf.readUInt16BE(2);
+        if (head.length < 4) return;
+        length = head.readUInt16BE(2);
         offset = 4;
       } else if (length === 127) {
-        if (buf.length < 10) return;
-        const big = buf.readBigUInt64BE(2);
+        if (head.length < 10) return;
+        const big = head.readBigUInt64BE(2);
         if (big > BigInt(MAX_MESSAGE)) {
           this.#fail(`A frame of ${big} bytes is too large`);
           return;
@@ -237,14 +249,56 @@ export class WebSocketClient {
       }
       const maskOffset = offset;
       if (masked) offset += 4;
-      if (buf.length < offset + length) return;
-      const payload = Buffer.from(buf.subarray(offset, offset + length));
+      if (this.#buffered < offset + length) {
+        // Nothing more to do until the whole frame is here.
+        this.#needed = offset + length;
+        return;
+      }
+      this.#needed = 0;
+      const buf = this.#take(offset + length);
+      const payload = buf.subarray(offset);
       if (masked) {
         for (let i = 0; i < length; i++) payload[i] = payload[i]! ^ buf[maskOffset + (i & 3)]!;
       }
-      this.#buffer = buf.subarray(offset + length);
       this.#frame(fin, op, payload);
     }
+  }
+
+  /** The first `n` buffered bytes (fewer if fewer are buffered), joining only the chunks they span. */
+  #peek(n: number): Buffer {
+    const first = this.#chunks[0];
+    if (first === undefined) return Buffer.alloc(0);
+    if (first.length >= n || this.#chunks.length === 1) return first;
+    const parts: Buffer[] = [];
+    let have = 0;
+    for (const chunk of this.#chunks) {
+      parts.push(chunk);
+      have += chunk.length;
+      if (have >= n) break;
+    }
+    return Buffer.concat(parts, Math.min(have, n));
+  }
+
+  /** Remove the first `n` buffered bytes (n ≤ buffered) and return them as one buffer of their own. */
+  #take(n: number): Buffer {
+    const parts: Buffer[] = [];
+    let have = 0;
+    while (have < n) {
+      const chunk = this.#chunks[0]!;
+      const want = n - have;
+      if (chunk.length <= want) {
+        parts.push(chunk);
+        have += chunk.length;
+        this.#chunks.shift();
+      } else {
+        parts.push(chunk.subarray(0, want));
+        have = n;
+        this.#chunks[0] = chunk.subarray(want);
+      }
+    }
+    this.#buffered -= n;
+    // A copy, so that unmasking in place never touches the socket's memory.
+    return Buffer.concat(parts, n);
   }
 
   #frame(fin: boolean, op: number, payload: Buffer): void {
