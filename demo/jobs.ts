@@ -189,32 +189,45 @@ export function jobsRoutes(jobs: Jobs): Record<string, DemoRoute> {
   };
 }
 
+/** The demo's jobs, started: the routes, and how to stop the worker early at shutdown. */
+export interface DemoJobs {
+  routes: Record<string, DemoRoute>;
+  /**
+   * On SIGTERM or SIGINT, stop the worker's claims at once and give its
+   * running jobs `graceMs`. Call it after `installShutdownHandlers`, which
+   * owns the process's exit.
+   */
+  stopOnSignals(graceMs: number): void;
+}
+
 /**
  * Open the demo's job store and run its worker as a task of `supervisor`,
- * so that the app's shutdown drains it; resolves with the routes.
+ * so that the app's shutdown drains it.
  */
-export async function startJobs(
-  supervisor: Supervisor,
-  graceMs: number,
-): Promise<Record<string, DemoRoute>> {
+export async function startJobs(supervisor: Supervisor): Promise<DemoJobs> {
   let url = process.env.WEFT_JOBS_URL;
   if (url === undefined || url === '') {
     mkdirSync(dirname(DEFAULT_DB), { recursive: true });
     url = `sqlite:${DEFAULT_DB}`;
   }
   const jobs = await openJobs(url);
-  if (process.env.WEFT_DEMO_JOBS_WORKER !== '0') {
-    const worker = jobs.worker({ jobs: [sendWelcome], concurrency: 4 });
-    supervisor.spawn(() => worker.run(), { name: 'jobs-worker' });
-    // The Supervisor cancels its tasks only when the grace period is over
-    // (for the worker: stop({ graceMs: 0 }), its jobs released). Stop
-    // claiming as soon as the shutdown starts instead, giving running jobs
-    // the same grace, so that an idle worker does not hold the exit back.
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => void worker.stop({ graceMs }));
-    }
-  }
+  const worker =
+    process.env.WEFT_DEMO_JOBS_WORKER === '0'
+      ? undefined
+      : jobs.worker({ jobs: [sendWelcome], concurrency: 4 });
+  if (worker !== undefined) supervisor.spawn(() => worker.run(), { name: 'jobs-worker' });
   // After the tasks (the worker among them): close the file.
   supervisor.onShutdown(() => jobs.close());
-  return jobsRoutes(jobs);
+  return {
+    routes: jobsRoutes(jobs),
+    stopOnSignals(graceMs) {
+      // The Supervisor cancels its tasks only when the grace period is over
+      // (for the worker, stop({ graceMs: 0 }): its jobs released), so a
+      // worker left to it would hold every shutdown for the whole grace and
+      // count as cancelled work. Stop it when the shutdown starts instead.
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => void worker?.stop({ graceMs }));
+      }
+    },
+  };
 }

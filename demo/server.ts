@@ -48,9 +48,10 @@ if (!FRAMEWORKS.includes(FRAMEWORK)) {
 
 // Concurrency 5: one slot is the job worker's, for the life of the process.
 const supervisor = new Supervisor({ concurrency: 5, maxPending: 100, historySize: 50 });
-const jobsRoutes = await startJobs(supervisor, GRACE_MS);
-const app = await mount(FRAMEWORK, { ...demoRoutes(supervisor), ...jobsRoutes }, supervisor);
+const jobs = await startJobs(supervisor);
+const app = await mount(FRAMEWORK, { ...demoRoutes(supervisor), ...jobs.routes }, supervisor);
 installShutdownHandlers(app.server, supervisor, { graceMs: GRACE_MS });
+jobs.stopOnSignals(GRACE_MS);
 await app.listen(PORT, HOST);
 const { port } = app.server.address() as { port: number };
 console.log(
