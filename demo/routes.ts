@@ -14,10 +14,12 @@ export interface DemoRequest {
   query: URLSearchParams;
   /** The client's address (`socket.remoteAddress`). */
   remote: string | undefined;
+  /** The path's `:name` segments, for routes such as `POST /jobs/:id/cancel`. */
+  params: Record<string, string>;
 }
 
 /** Loopback clients only: the debug view shows task names and stacks. */
-function isLoopback(address: string | undefined): boolean {
+export function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
@@ -26,6 +28,8 @@ export interface DemoResponse {
   status?: number;
   json?: unknown;
   html?: string;
+  /** Extra response headers (e.g. `location` with a 303). */
+  headers?: Record<string, string>;
 }
 
 export type DemoRoute = (req: DemoRequest) => Promise<DemoResponse> | DemoResponse;

@@ -4,6 +4,9 @@
  *   PORT=8080 npm start                      another port (0: any free one)
  *   GRACE_MS=2000 npm start                  grace period for Ctrl-C / SIGTERM
  *   WEFT_DEMO_FRAMEWORK=express npm start    node (default), express, fastify or hono
+ *   WEFT_JOBS_URL=sqlite:PATH npm start      the job store (default .weft/demo-jobs.db, git-ignored)
+ *   WEFT_DEMO_JOB_MS=5000 npm start          how long a send-welcome job takes (default 500)
+ *   WEFT_DEMO_JOBS_WORKER=0 npm start        no job worker: jobs wait for the next start
  *
  * Routes (curl lines in the README):
  *   GET /            FastAPI's BackgroundTasks example: answers at once, then prints a greeting
@@ -17,14 +20,21 @@
  *   GET /tasks.json  the same as JSON
  *   GET /hash        hashes ?mb= megabytes on a worker thread (&on=main: on the event loop, blocking it)
  *   GET /debug/tasks snapshot(): every pending task and what it waits on (loopback clients only)
+ *   GET /signup      ?email=: stores a durable send-welcome job before answering with its id
+ *   GET /jobs        HTML page of the job store: counts, recent jobs, cancel and retry buttons
+ *   GET /jobs.json   the same as JSON
+ *   POST /jobs/:id/cancel, POST /jobs/:id/retry   (loopback clients only)
  *
  * Ctrl-C (or SIGTERM) stops accepting connections, lets requests in flight
  * finish, drains background work within GRACE_MS, then exits 0 (or 1 if
- * work had to be cancelled).
+ * work had to be cancelled). The job worker stops claiming at once and
+ * gives running jobs the same grace; a job cut off is released, not lost:
+ * it runs on the next start.
  */
 
 import { installShutdownHandlers, Supervisor } from '../src/web/index.js';
 import { FRAMEWORKS, type Framework, mount } from './frameworks.js';
+import { startJobs } from './jobs.js';
 import { demoRoutes } from './routes.js';
 
 const PORT = Number(process.env.PORT ?? 3000);
@@ -36,9 +46,12 @@ if (!FRAMEWORKS.includes(FRAMEWORK)) {
   process.exit(2);
 }
 
-const supervisor = new Supervisor({ concurrency: 4, maxPending: 100, historySize: 50 });
-const app = await mount(FRAMEWORK, demoRoutes(supervisor), supervisor);
+// Concurrency 5: one slot is the job worker's, for the life of the process.
+const supervisor = new Supervisor({ concurrency: 5, maxPending: 100, historySize: 50 });
+const jobs = await startJobs(supervisor);
+const app = await mount(FRAMEWORK, { ...demoRoutes(supervisor), ...jobs.routes }, supervisor);
 installShutdownHandlers(app.server, supervisor, { graceMs: GRACE_MS });
+jobs.stopOnSignals(GRACE_MS);
 await app.listen(PORT, HOST);
 const { port } = app.server.address() as { port: number };
 console.log(

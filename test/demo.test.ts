@@ -1,54 +1,19 @@
 // The demo (`npm start`) as a user meets it: a real process, real HTTP, real
 // signals, and its /tasks page in a real browser (Debian's chromium).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../src/index.js';
+import {
+  CHROMIUM,
+  externalAddress as external,
+  FRAMEWORKS,
+  getJson,
+  startDemo,
+} from './demo-helpers.js';
 import { abandon, eventually } from './web-helpers.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-
-interface Demo {
-  base: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const FRAMEWORKS = ['node', 'express', 'fastify', 'hono'] as const;
-
-async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await eventually(() => /listening on (http:\/\/\S+)/.test(output), 15_000);
-  const base = /listening on (http:\/\/\S+)/.exec(output)![1]!;
-  return { base, child, output: () => output, exited };
-}
-
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url);
-  return res.json();
-}
-
-describe('demo', { timeout: 90_000 }, () => {
-  const external = Object.values(networkInterfaces())
-    .flat()
-    .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
+describe('demo', { timeout: 300_000 }, () => {
   test('/debug/tasks answers loopback clients only', {
     skip: external === undefined && 'no non-loopback address',
   }, async () => {
@@ -172,9 +137,11 @@ describe('demo', { timeout: 90_000 }, () => {
       assert.equal(byName.get('background: GET /report?ms=20000')?.[2], 'running');
       assert.equal(byName.get('background: GET /fail')?.[2], 'failed');
       assert.equal(byName.get('background: GET /fail')?.[4], 'the mail server said no');
+      // The durable jobs' worker is a supervised task too, running for the life of the app.
+      assert.equal(byName.get('jobs-worker')?.[2], 'running');
       assert.match(
         (await page.textContent('#stats')) ?? '',
-        /running 1 · pending 0 · completed 1 · failed 1/,
+        /running 2 · pending 0 · completed 1 · failed 1/,
       );
       // It refreshes itself.
       const refresh = await page.getAttribute('meta[http-equiv="refresh"]', 'content');
