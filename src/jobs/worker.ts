@@ -538,7 +538,7 @@ export class JobWorker {
     try {
       const held = await store.finish(batch.map((b) => b.item));
       this._storeWorks();
-      batch.forEach((b, i) => b.resolve(held[i]));
+      for (const [i, b] of batch.entries()) b.resolve(held[i]);
     } catch (error) {
       this._storeFailed(error);
       for (const b of batch) {
