@@ -46,10 +46,7 @@ export function storeFile(url: string): string | null {
       );
     }
     if (path.length === 0) {
-      throw new CliError(
-        'USAGE',
-        `Expected the job store URL to name a file (sqlite:PATH), got '${url}'`,
-      );
+      throw usage(`Expected the job store URL to name a file (sqlite:PATH), got '${url}'`);
     }
     return path;
   }
@@ -202,9 +199,12 @@ export async function runJobs(args: readonly string[], out: Output): Promise<num
       }
       case 'cancel': {
         const id = command.id!;
+        const before = await use(url, () => jobs.get(id));
         const cancelled = await use(url, () => jobs.cancel(id));
         const record = await use(url, () => jobs.get(id));
         if (record === undefined) throw noJob(id); // deleted (pruned) meanwhile
+        // A running job stays running until its handler lets the cancellation
+        // through; if that already happened, it is cancelled.
         const outcome = !cancelled
           ? 'already-finished'
           : record.state === 'cancelled'
@@ -220,7 +220,7 @@ export async function runJobs(args: readonly string[], out: Output): Promise<num
         if (!command.json) {
           out.stdout(
             outcome === 'cancelled'
-              ? `Cancelled ${label(record)}: it will not run.\n`
+              ? `Cancelled ${label(record)}: ${before?.state === 'running' ? 'its handler let the cancellation through' : 'it will not run'}.\n`
               : `Cancellation requested for ${label(record)}: it is ${record.state}; the worker running it cancels it within its pollMs, and it ends cancelled once its handler lets the cancellation through.\n`,
           );
         }
