@@ -13,6 +13,7 @@
 
 import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
+import { JobNotFoundError } from '../jobs/errors.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { JobRecord } from '../jobs/types.js';
 import { oneLine } from './describe.js';
@@ -142,8 +143,8 @@ async function use<T>(url: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if ((error as Error | null)?.name === 'JobNotFoundError') {
-      throw new CliError('NO_JOB', (error as Error).message, { cause: error });
+    if (error instanceof JobNotFoundError) {
+      throw new CliError('NO_JOB', error.message, { cause: error });
     }
     throw new CliError('STORE', `The job store at ${url} failed: ${storeMessage(error)}`, {
       cause: error,
