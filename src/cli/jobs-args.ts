@@ -43,10 +43,11 @@ const URL_NOTE = `The store: --url URL, else the environment variable WEFT_JOBS_
 ${DEFAULT_JOBS_URL} (a file in the working directory), as openJobs() does.
 sqlite:PATH must name an existing job store: weft jobs never creates a file.`;
 
-const JOBS_EXIT_NOTE = `Exit status: 0 ok, ${EXIT_CODES.USAGE} bad arguments, ${EXIT_CODES.NO_STORE} no job store at the URL (no such
-file, or not one weft made), ${EXIT_CODES.STORE} the store cannot be read (not a SQLite file,
-a schema newer than this weft, ...), ${EXIT_CODES.NO_JOB} no job has the id, ${EXIT_CODES.FINISHED} cancel: the job had
-already finished, ${EXIT_CODES.NOT_RETRYABLE} retry: the job is not retryable, 1 unexpected error.`;
+const JOBS_EXIT_NOTE = `Exit status: 0 ok, 1 unexpected error, ${EXIT_CODES.USAGE} bad arguments, ${EXIT_CODES.NO_STORE} no job store at
+the URL (no such file, or not one weft made), ${EXIT_CODES.STORE} the store cannot be opened
+(not a SQLite file, a schema newer than this weft, ...), ${EXIT_CODES.NO_JOB} no job has the
+id, ${EXIT_CODES.FINISHED} cancel: the job had already finished, ${EXIT_CODES.NOT_RETRYABLE} retry: the job is not
+retryable.`;
 
 const COMMON_OPTIONS = `  --url URL       the job store (see below)
   --json          print JSON instead of text
