@@ -642,6 +642,10 @@ describe('weft jobs: which store, and stores it refuses', { timeout: 300_000 }, 
       await weft(['jobs', 'counts'], { env: { WEFT_JOBS_URL: 'sqlite::memory:' } }),
       /memory of one process/,
     );
+    assertUsage(
+      await weft(['jobs', 'counts'], { env: { WEFT_JOBS_URL: '' } }),
+      /WEFT_JOBS_URL is set but empty/,
+    );
     const pg = await jobsCmd('postgres://localhost/app', 'counts');
     assert.equal(pg.code, EXIT_CODES.STORE);
     assert.match(

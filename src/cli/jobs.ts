@@ -61,7 +61,13 @@ export function storeFile(url: string): string | null {
 function chooseUrl(given: string | undefined): { url: string; from: string } {
   if (given !== undefined) return { url: given, from: 'from --url' };
   const env = process.env.WEFT_JOBS_URL;
-  if (env !== undefined && env !== '') return { url: env, from: 'from WEFT_JOBS_URL' };
+  if (env === '') {
+    throw new CliError(
+      'USAGE',
+      'WEFT_JOBS_URL is set but empty: give it a job store URL, or unset it for the default (see weft jobs --help)',
+    );
+  }
+  if (env !== undefined) return { url: env, from: 'from WEFT_JOBS_URL' };
   return { url: DEFAULT_JOBS_URL, from: 'the default: no --url, no WEFT_JOBS_URL' };
 }
 
