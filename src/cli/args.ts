@@ -49,10 +49,11 @@ export const HELP: Readonly<Record<'weft' | 'ps' | 'pstree', string>> = {
 Usage:
   weft ps PID [--json] [--timeout MS]       a table of the tasks
   weft pstree PID [--json] [--timeout MS]   the tree of who awaits whom
-  weft jobs list|show ID|cancel ID|retry ID|counts [--url URL] [--json]
-                                             the durable jobs of a job store
-                                             (weft/jobs; see weft jobs --help)
   weft COMMAND --help                        help on a command
+  weft jobs SUBCOMMAND [--url URL] [--json]  the durable jobs of a job store
+                                             (weft/jobs): list, show ID,
+                                             cancel ID, retry ID, counts;
+                                             see weft jobs --help
   weft --version                             weft's version
 
 ${OPTIONS_NOTE}
