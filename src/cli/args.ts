@@ -62,6 +62,10 @@ Usage:
                                              a table of the tasks
   weft pstree PID [--json] [--timeout MS]    the tree of who awaits whom
   weft COMMAND --help                        help on a command
+  weft jobs SUBCOMMAND [--url URL] [--json]  the durable jobs of a job store
+                                             (weft/jobs): list, show ID,
+                                             cancel ID, retry ID, counts;
+                                             see weft jobs --help
   weft --version                             weft's version
 
 ${optionsNote(true)}
@@ -163,8 +167,9 @@ export function parseCommand(args: readonly string[]): Command {
       }
       return { command: 'help', topic };
     }
-    throw usage('Expected a command: ps or pstree');
+    throw usage('Expected a command: ps, pstree or jobs');
   }
+  if (command === 'jobs') throw usage('Put weft jobs first: weft jobs SUBCOMMAND [options]');
   if (command !== 'ps' && command !== 'pstree') throw usage(`Unknown command '${command}'`);
   if (values.help) return { command: 'help', topic: command };
   if (values.version) throw usage(`--version is not an option of weft ${command}`);

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Why `weft ps` / `weft pstree` failed. */
+/** Why `weft ps`, `weft pstree` or `weft jobs` failed. */
 export type CliErrorCode =
   /** The command line is wrong (unknown command or option, PID not an integer). */
   | 'USAGE'
@@ -20,7 +20,17 @@ export type CliErrorCode =
   /** The inspector did not open, answer or behave as expected. */
   | 'ATTACH'
   /** `pstree`: tasks await each other in a cycle (a deadlock). */
-  | 'CYCLE';
+  | 'CYCLE'
+  /** `jobs`: no job store at the URL (no such file, or a file weft did not make a store of). */
+  | 'NO_STORE'
+  /** `jobs`: the store cannot be opened or read (not SQLite, a newer schema, no driver). */
+  | 'STORE'
+  /** `jobs`: no job has the id. */
+  | 'NO_JOB'
+  /** `jobs cancel`: the job had already finished. */
+  | 'FINISHED'
+  /** `jobs retry`: the job is not failed or cancelled, or its key is taken. */
+  | 'NOT_RETRYABLE';
 
 /** The exit status of each {@link CliErrorCode}; 1 is left to unexpected failures. */
 export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
@@ -31,6 +41,11 @@ export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   PERMISSION: 6,
   ATTACH: 7,
   CYCLE: 8,
+  NO_STORE: 9,
+  STORE: 10,
+  NO_JOB: 11,
+  FINISHED: 12,
+  NOT_RETRYABLE: 13,
 };
 
 /** Options for {@link CliError}. */

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { HELP, parseCommand } from './args.js';
 import { formatCycles } from './cycles.js';
 import { CliError, EXIT_CODES } from './errors.js';
+import { runJobs } from './jobs.js';
+import { jobsArgs } from './jobs-args.js';
 import { formatPs } from './ps.js';
 import { buildTree, formatTree } from './pstree.js';
 import { readSnapshot } from './read-snapshot.js';
@@ -49,6 +51,8 @@ function version(): string {
  */
 export async function main(args: readonly string[], out: Output = processOutput): Promise<number> {
   try {
+    const jobs = jobsArgs(args);
+    if (jobs !== undefined) return await runJobs(jobs, out);
     const command = parseCommand(args);
     if (command.command === 'help') {
       out.stdout(HELP[command.topic]);
