@@ -847,6 +847,16 @@ export function conformance(name: string, withStore: WithStore): void {
             jobs.retry('999999'),
             (e: unknown) => e instanceof JobNotFoundError && e.id === '999999',
           );
+          const real = await jobs.enqueue(
+            defineJob('exact', () => 1),
+            null,
+            { delayMs: 60_000 },
+          );
+          for (const near of [`0${real.id}`, `${real.id}.0`, ` ${real.id}`, `${real.id}e0`]) {
+            assert.equal(await jobs.get(near), undefined, `${JSON.stringify(near)} names no job`);
+            await assert.rejects(jobs.cancel(near), JobNotFoundError);
+          }
+          assert.equal(await real.status(), 'pending');
         }));
 
       test('result({ timeoutMs }) gives up waiting with TimeoutError; the job goes on', () =>

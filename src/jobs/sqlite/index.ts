@@ -86,6 +86,14 @@ function toRecord(row: Row): JobRecord {
   return record;
 }
 
+/**
+ * Ids are the decimal text of an integer key. SQLite would turn '01',
+ * '1.0' or ' 1' into 1 by column affinity: such text names no job.
+ */
+function isId(id: string): boolean {
+  return /^[1-9][0-9]{0,18}$/.test(id);
+}
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
@@ -219,6 +227,7 @@ export class SqliteStore implements JobStore {
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
+    if (!isId(id)) return undefined;
     const row = await busyRetry(() => this.statements.get.get(id) as Row | undefined);
     return row === undefined ? undefined : toRecord(row);
   }
@@ -260,6 +269,7 @@ export class SqliteStore implements JobStore {
 
   cancel(id: string): Promise<CancelOutcome> {
     const s = this.statements;
+    if (!isId(id)) return Promise.resolve('missing');
     return this.run(() => {
       const row = s.state.get(id) as { state: JobState } | undefined;
       if (row === undefined) return 'missing';
@@ -277,6 +287,7 @@ export class SqliteStore implements JobStore {
 
   retry(id: string): Promise<RetryOutcome> {
     const s = this.statements;
+    if (!isId(id)) return Promise.resolve('missing');
     return this.run(() => {
       const row = s.state.get(id) as { state: JobState; key: string | null } | undefined;
       if (row === undefined) return 'missing';
