@@ -93,14 +93,19 @@ export class RequestScope {
     if (this._ended) return;
     this._ended = true;
     if (!complete) this.task.cancel('The client disconnected before the response was sent');
-    startBackgroundTasks(
-      this.backgroundTasks,
-      this.options.supervisor,
-      this.options,
-      this.label,
-      status,
-      complete,
-    );
+    try {
+      startBackgroundTasks(
+        this.backgroundTasks,
+        this.options.supervisor,
+        this.options,
+        this.label,
+        status,
+        complete,
+      );
+    } catch (error) {
+      // Called from the response's event listeners: nothing may escape.
+      reportHandlerError(this, error);
+    }
     this._onEnded?.();
   }
 
