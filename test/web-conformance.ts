@@ -214,6 +214,25 @@ export function describeAdapter(name: string, build: BuildApp): void {
       await stop(always);
     });
 
+    test('a runOn that throws is logged and skips the tasks; the process goes on', async () => {
+      const h = await start({
+        runOn: () => {
+          throw new Error('runOn broke');
+        },
+      });
+      const { status, body } = await get(h, '/ok?n=2');
+      assert.equal(status, 200);
+      assert.equal(body, 'ok');
+      await eventually(() => h.logger.errors.length === 1);
+      assert.match(
+        h.logger.errors[0]!,
+        /runOn threw for GET \/ok\?n=2 \(status 200\): its 2 background task\(s\) are skipped/,
+      );
+      assert.deepEqual(h.log, ['response finished']);
+      assert.equal((await get(h, '/context')).status, 200, 'the server still answers');
+      await stop(h);
+    });
+
     test('concurrent mode runs the tasks at once', async () => {
       const h = await start({ mode: 'concurrent' });
       await get(h, '/ok?n=3');
