@@ -277,6 +277,26 @@ export function describeAdapter(name: string, build: BuildApp): void {
       await stop(h);
     });
 
+    test("a disconnect is not an application error: it stays out of the framework's error path; weft says it at debug level", async (t) => {
+      // The apps under test keep their framework's default error handling
+      // (Fastify's error-level log lines are passed to console.error).
+      const consoleError = t.mock.method(console, 'error', () => {});
+      const h = await start();
+      await abandon(`${h.base}/hang`, 100);
+      await eventually(() => h.log.includes('handler finally'));
+      // Error handlers and their loggers run a turn or two later.
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        consoleError.mock.calls.map((c) => String(c.arguments[0])),
+        [],
+      );
+      assert.deepEqual(h.logger.errors, []);
+      assert.deepEqual(h.logger.debugs, [
+        'weft: GET /hang: the client disconnected before the response was sent; its handler is cancelled',
+      ]);
+      await stop(h);
+    });
+
     test('handlers run in a weft task, and the exposed signal is currentSignal()', async () => {
       const h = await start();
       const { body } = await get(h, '/context');

@@ -26,9 +26,10 @@ import { Semaphore } from '../semaphores.js';
 import { type Awaitable, Task, type TaskFn, TaskState } from '../tasks.js';
 
 /**
- * Where weft's web layer writes: `console` by default. `debug` is optional:
- * what weft reports at that level (a client that disconnected) is dropped
- * without it.
+ * Where weft's web layer writes: `console.error` and `console.warn` by
+ * default. `debug` is optional: what weft reports at that level (a client
+ * that disconnected, one line per request) is dropped without it, and by
+ * the default logger.
  */
 export interface Logger {
   error(message: string, ...details: unknown[]): void;
@@ -59,7 +60,7 @@ export interface SupervisorOptions {
    * Where the default `onError` and shutdown reports go: an object with
    * `error` and `warn` methods (and optionally `debug`). A logger that
    * throws is ignored (the work goes on).
-   * @default console
+   * @default `console.error` and `console.warn` (debug messages dropped)
    */
   logger?: Logger;
   /**
@@ -171,7 +172,11 @@ export class BacklogFullError extends Error {
   }
 }
 
-const defaultLogger: Logger = console;
+/** `console`'s error and warn; no debug (a disconnect per line would flood the output). */
+const defaultLogger: Logger = {
+  error: (message, ...details) => console.error(message, ...details),
+  warn: (message, ...details) => console.warn(message, ...details),
+};
 
 /** How many task names a shutdown log line shows before it says how many more. */
 const NAMES_SHOWN = 5;

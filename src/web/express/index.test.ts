@@ -35,7 +35,6 @@ describeAdapter('express', (routes, options) => {
       res.status(result.status ?? 200).send(result.body);
     });
   }
-  app.use(quietOnCancel);
   return createServer(app);
 });
 

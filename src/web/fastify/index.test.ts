@@ -14,8 +14,15 @@ import { allTasks, CancelledError, currentSignal, currentTask, sleep } from '../
 import { Supervisor } from '../index.js';
 import { weftPlugin } from './index.js';
 
+/** Fastify's log lines at error level and above, passed to console.error (the others dropped). */
+const errorsToConsole = {
+  write(line: string): void {
+    if ((JSON.parse(line) as { level: number }).level >= 50) console.error(line);
+  },
+};
+
 describeAdapter('fastify', async (routes, options) => {
-  const app = Fastify();
+  const app = Fastify({ logger: { level: 'info', stream: errorsToConsole } });
   await app.register(weftPlugin, options);
   for (const [path, route] of Object.entries(routes)) {
     app.get(path, async (request, reply) => {

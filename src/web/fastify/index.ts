@@ -41,6 +41,18 @@ function settle(flow: Flow, status: number, complete: boolean): void {
 }
 
 /**
+ * A disconnect is not an application error: its `CancelledError` gets
+ * `statusCode` 499 (nginx's "client closed request"), so Fastify's default
+ * error handler logs it at info level, as a client error, not at error
+ * level.
+ */
+function clientError(scope: RequestScope): void {
+  const error = scope.disconnectError();
+  if (error === undefined || 'statusCode' in error) return;
+  Object.defineProperty(error, 'statusCode', { value: 499, configurable: true, writable: true });
+}
+
+/**
  * The Fastify plugin: every request gets `request.backgroundTasks`, run
  * after the response has been sent (from `onResponse`), and every handler
  * (with the `preHandler` hooks registered after the plugin) runs inside the
@@ -53,6 +65,9 @@ function settle(flow: Flow, status: number, complete: boolean): void {
  * it is. Bad options reject the registration with a `TypeError` naming the
  * option. A handler that fails gets Fastify's usual error response; its
  * background tasks are skipped (and logged) unless `runOn` says otherwise.
+ * A client that disconnects is not an application error: the handler's
+ * `CancelledError` carries `statusCode` 499, so Fastify logs it as a
+ * client error (info level), and weft reports it at debug level.
  *
  * @example
  * ```ts
@@ -111,7 +126,10 @@ export const weftPlugin: FastifyPluginAsync<WebOptions> = Object.assign(
       (request as WeftRequest)[kFlow] = flow;
       const raw = reply.raw;
       // `onResponse` ends a response sent in full; this is the client gone first.
-      raw.once('close', () => settle(flow, raw.statusCode, raw.writableFinished));
+      raw.once('close', () => {
+        settle(flow, raw.statusCode, raw.writableFinished);
+        clientError(scope);
+      });
       done();
     });
 
