@@ -6,7 +6,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { WeftEnv } from '../src/web/hono/index.js';
 import type { BackgroundTasks, Supervisor } from '../src/web/index.js';
-import type { DemoResponse, DemoRoute } from './routes.js';
+import { BadRequest, type DemoResponse, type DemoRoute } from './routes.js';
 
 export const FRAMEWORKS = ['node', 'express', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
@@ -31,7 +31,13 @@ async function answer(
   remote: string | undefined,
 ) {
   const route = routes[path];
-  return route === undefined ? notFound(path) : await route({ backgroundTasks, query, remote });
+  if (route === undefined) return notFound(path);
+  try {
+    return await route({ backgroundTasks, query, remote });
+  } catch (err) {
+    if (err instanceof BadRequest) return { status: 400, json: { error: err.message } };
+    throw err;
+  }
 }
 
 function sendNode(res: ServerResponse, reply: DemoResponse): void {

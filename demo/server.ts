@@ -27,9 +27,23 @@ import { installShutdownHandlers, Supervisor } from '../src/web/index.js';
 import { FRAMEWORKS, type Framework, mount } from './frameworks.js';
 import { demoRoutes } from './routes.js';
 
-const PORT = Number(process.env.PORT ?? 3000);
+/** A whole number from the environment, or exit 2 saying what is expected. */
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    console.error(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+
+const PORT = envInt('PORT', 3000, 0, 65_535);
 const HOST = process.env.HOST ?? '127.0.0.1';
-const GRACE_MS = Number(process.env.GRACE_MS ?? 10_000);
+const GRACE_MS = envInt('GRACE_MS', 10_000, 0, 24 * 3_600_000);
 const FRAMEWORK = (process.env.WEFT_DEMO_FRAMEWORK ?? 'node') as Framework;
 if (!FRAMEWORKS.includes(FRAMEWORK)) {
   console.error(`WEFT_DEMO_FRAMEWORK must be one of ${FRAMEWORKS.join(', ')}, got ${FRAMEWORK}`);
