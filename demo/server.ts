@@ -18,9 +18,15 @@
  *   GET /hash        hashes ?mb= megabytes on a worker thread (&on=main: on the event loop, blocking it)
  *   GET /debug/tasks snapshot(): every pending task and what it waits on (loopback clients only)
  *
- * Ctrl-C (or SIGTERM) stops accepting connections, lets requests in flight
- * finish, drains background work within GRACE_MS, then exits 0 (or 1 if
+ * Ctrl-C (or SIGTERM) stops accepting connections, closes idle keep-alive
+ * connections, lets requests in flight finish (answered with Connection:
+ * close), drains background work within GRACE_MS, then exits 0 (or 1 if
  * work had to be cancelled).
+ *
+ * `npm start` is for trying the demo: npm does not forward SIGTERM to it.
+ * Where something else sends the signal (a container runtime to its PID 1),
+ * run `node --import tsx demo/server.ts` itself (or `exec` it from a shell
+ * entrypoint); see docs/web-background-tasks.md.
  */
 
 import { installShutdownHandlers, Supervisor } from '../src/web/index.js';
