@@ -5,7 +5,6 @@
  */
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { startTimer, stopTimer } from '../internal/timers.js';
 import { checkFunction, checkOptions, firstError, show } from '../internal/validate.js';
 import {
@@ -52,10 +51,8 @@ export interface ShutdownHandlerOptions {
 
 /** The server's connections and requests, as the shutdown sees them. */
 interface Traffic {
-  /** Responses not yet over, with their sockets. */
-  inFlight: Map<ServerResponse, Socket>;
-  /** Set when the signal came: new requests are refused from then on. */
-  stopping: boolean;
+  /** Responses not yet over. */
+  inFlight: Set<ServerResponse>;
   /** Requests refused after the signal. */
   refused: number;
   /** weft's own request listener (kept when the app's are replaced). */
@@ -122,13 +119,13 @@ export function installShutdownHandlers(
   const signals = given ?? ['SIGTERM', 'SIGINT'];
   const logger = givenLogger ?? supervisor._logger;
   let started = false;
-  const inFlight = new Map<ServerResponse, Socket>();
+  const inFlight = new Set<ServerResponse>();
   // First among the server's listeners: it sees every request before the app.
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    inFlight.set(res, req.socket);
+  const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
+    inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   };
-  const traffic: Traffic = { inFlight, stopping: false, refused: 0, listener: onRequest };
+  const traffic: Traffic = { inFlight, refused: 0, listener: onRequest };
   server.prependListener('request', onRequest);
 
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -165,8 +162,9 @@ function lastOnConnection(res: ServerResponse, server: Server): void {
   // Read by Node when it writes the head: `Connection: close`, and the
   // socket is closed once the response is sent.
   res.shouldKeepAlive = false;
-  if (res.headersSent) {
-    // The head promised keep-alive already: close the connection once it is idle.
+  if (res.headersSent && !res.writableFinished) {
+    // The head promised keep-alive already: close the connection once it is
+    // idle (one whose response is sent already is idle now, closed below).
     res.once('finish', () => setImmediate(() => server.closeIdleConnections?.()));
   }
 }
@@ -193,7 +191,6 @@ async function drain(
 ): Promise<{ cancelled: number }> {
   const begun = performance.now();
   const deadline = begun + graceMs;
-  traffic.stopping = true;
   // New requests on connections still open (pipelined, or racing the close
   // of an idle connection) are refused; the app never sees them.
   for (const listener of server.listeners('request')) {
@@ -201,7 +198,7 @@ async function drain(
   }
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => refuse(traffic, res));
   const requests = traffic.inFlight.size;
-  for (const res of traffic.inFlight.keys()) lastOnConnection(res, server);
+  for (const res of traffic.inFlight) lastOnConnection(res, server);
   let timer: ReturnType<typeof startTimer> | undefined;
   const closed = new Promise<'closed'>((resolve) => {
     server.close(() => resolve('closed'));
