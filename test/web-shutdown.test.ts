@@ -311,6 +311,10 @@ describe('installShutdownHandlers, in process', () => {
       name: 'TypeError',
       message: 'Expected `onDone` to be a function, got 1',
     });
+    assert.throws(() => installShutdownHandlers(server, supervisor, { signals: [15] as never }), {
+      name: 'TypeError',
+      message: 'Expected `signals` to be an array of signal names, got [ 15 ]',
+    });
     assert.throws(() => installShutdownHandlers(server, supervisor, { exit: 'no' as never }), {
       name: 'TypeError',
       message: "Expected `exit` to be a boolean, got 'no'",

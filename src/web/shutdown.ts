@@ -105,7 +105,9 @@ export function installShutdownHandlers(
   const { graceMs: grace, signals: given, exit, onDone, logger: givenLogger } = options;
   const optionError = firstError(
     checkGrace('graceMs', grace),
-    given === undefined || Array.isArray(given)
+    given === undefined ||
+      (Array.isArray(given) &&
+        given.every((name: unknown) => typeof name === 'string' && name !== ''))
       ? undefined
       : new TypeError(`Expected \`signals\` to be an array of signal names, got ${show(given)}`),
     exit === undefined || typeof exit === 'boolean'
