@@ -149,7 +149,11 @@ describe('graceful shutdown under keep-alive load', { timeout: 120_000 }, () => 
 });
 
 describe('installShutdownHandlers, in process', () => {
-  /** A node:http server with weft, shut down by SIGUSR2 without exiting. */
+  /**
+   * A node:http server with weft, shut down by SIGWINCH without exiting
+   * (a signal whose default action is to be ignored, and which no Node
+   * option turns into a diagnostic report).
+   */
   async function serve(t: TestContext, graceMs: number, log: string[]) {
     const logger = memoryLogger();
     const supervisor = new Supervisor({ logger });
@@ -172,7 +176,7 @@ describe('installShutdownHandlers, in process', () => {
     const done = new Promise<{ cancelled: number; exitCode: number }>((resolve) => {
       uninstall = installShutdownHandlers(server, supervisor, {
         graceMs,
-        signals: ['SIGUSR2'],
+        signals: ['SIGWINCH'],
         exit: false,
         logger,
         onDone: resolve,
@@ -194,7 +198,7 @@ describe('installShutdownHandlers, in process', () => {
     const ended = new Promise((resolve) => socket.on('close', resolve));
     socket.write('GET /first?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n');
     await eventually(() => log.includes('handler /first?ms=200'));
-    process.kill(process.pid, 'SIGUSR2');
+    process.kill(process.pid, 'SIGWINCH');
     await new Promise((r) => setTimeout(r, 20));
     socket.write('GET /second HTTP/1.1\r\nHost: x\r\n\r\n');
     await ended; // the server closed the connection after the first answer
@@ -221,13 +225,13 @@ describe('installShutdownHandlers, in process', () => {
       req.end();
     });
     const begun = performance.now();
-    process.kill(process.pid, 'SIGUSR2');
+    process.kill(process.pid, 'SIGWINCH');
     await socketClosed;
     assert.ok(performance.now() - begun < 1_000, 'closed long before the grace period ends');
     assert.deepEqual(await app.done, { cancelled: 0, exitCode: 0 });
     agent.destroy();
     const text = app.logger.warnings.join('\n');
-    assert.match(text, /SIGUSR2 received: draining \(grace 5000 ms\)/);
+    assert.match(text, /SIGWINCH received: draining \(grace 5000 ms\)/);
     assert.match(text, /HTTP drain: 0 request\(s\) in flight finished in \d+ ms/);
     assert.match(
       text,
@@ -245,7 +249,7 @@ describe('installShutdownHandlers, in process', () => {
       const log: string[] = [];
       const app = await serve(t, 2 ** 31, log);
       await (await fetch(`${app.base}/x`)).text();
-      process.kill(process.pid, 'SIGUSR2');
+      process.kill(process.pid, 'SIGWINCH');
       assert.deepEqual(await app.done, { cancelled: 0, exitCode: 0 });
       assert.deepEqual(log, ['handler /x', 'task /x']);
       await new Promise((r) => setImmediate(r));
@@ -282,14 +286,14 @@ describe('installShutdownHandlers, in process', () => {
     let calls = 0;
     const uninstall = installShutdownHandlers(server, supervisor, {
       graceMs: 20,
-      signals: ['SIGUSR2'],
+      signals: ['SIGWINCH'],
       exit: false,
       onDone: () => {
         calls++;
         throw new Error('onDone broke');
       },
     });
-    process.kill(process.pid, 'SIGUSR2');
+    process.kill(process.pid, 'SIGWINCH');
     await eventually(() => calls === 1);
     assert.equal(supervisor.stats().cancelled, 1);
     uninstall();
