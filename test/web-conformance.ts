@@ -243,14 +243,15 @@ export function describeAdapter(name: string, build: BuildApp): void {
 
     test('the supervisor limits concurrency and refuses work beyond its backlog', async () => {
       const h = await start({ concurrency: 1, maxPending: 1 });
-      await get(h, '/slow-task?id=a&ms=150');
+      // a runs long enough for b and c to arrive while it runs, even on a busy machine.
+      await get(h, '/slow-task?id=a&ms=1000');
       await get(h, '/slow-task?id=b&ms=10');
       await eventually(
         () => h.supervisor.stats().running === 1 && h.supervisor.stats().pending === 1,
       );
       // A third request's tasks do not fit: the error is reported, not swallowed.
       await get(h, '/slow-task?id=c&ms=10');
-      await eventually(() => h.log.includes('end b'));
+      await eventually(() => h.log.includes('end b'), 10_000);
       assert.deepEqual(h.log, ['start a', 'end a', 'start b', 'end b']);
       assert.ok(
         h.logger.errors.some((e) => /backlog is full/.test(e)),
