@@ -6,7 +6,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { WeftEnv } from '../src/web/hono/index.js';
 import type { BackgroundTasks, Supervisor } from '../src/web/index.js';
-import type { DemoResponse, DemoRoute } from './routes.js';
+import { BadRequest, type DemoResponse, type DemoRoute } from './routes.js';
 
 export const FRAMEWORKS = ['node', 'express', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
@@ -67,9 +67,13 @@ async function answer(
   remote: string | undefined,
 ) {
   const found = findRoute(routes, method, path);
-  return found === undefined
-    ? notFound(method, path)
-    : await found.route({ backgroundTasks, query, remote, params: found.params });
+  if (found === undefined) return notFound(method, path);
+  try {
+    return await found.route({ backgroundTasks, query, remote, params: found.params });
+  } catch (err) {
+    if (err instanceof BadRequest) return { status: 400, json: { error: err.message } };
+    throw err;
+  }
 }
 
 function sendNode(res: ServerResponse, reply: DemoResponse): void {

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Supervisor } from '../src/web/index.js';
 import { move, WorkerQueueFullError, workerPool } from '../src/workers/index.js';
-import type { DemoRoute } from './routes.js';
+import { choiceParam, type DemoRoute, intParam } from './routes.js';
 
 const MAX_MB = 1024;
 
@@ -25,14 +25,8 @@ export function hashRoutes(supervisor: Supervisor): Record<string, DemoRoute> {
 
   return {
     '/hash': async ({ query }) => {
-      const mb = Number(query.get('mb') ?? 64);
-      const on = query.get('on') ?? 'worker';
-      if (!Number.isInteger(mb) || mb < 1 || mb > MAX_MB || (on !== 'worker' && on !== 'main')) {
-        return {
-          status: 400,
-          json: { error: `mb must be an integer from 1 to ${MAX_MB}, on 'worker' or 'main'` },
-        };
-      }
+      const mb = intParam(query, 'mb', 64, 1, MAX_MB);
+      const on = choiceParam(query, 'on', ['worker', 'main'] as const);
       const data = new Uint8Array(mb * 2 ** 20).fill(mb & 255);
       const started = performance.now();
       try {

@@ -34,6 +34,53 @@ export interface DemoResponse {
 
 export type DemoRoute = (req: DemoRequest) => Promise<DemoResponse> | DemoResponse;
 
+/** A query value a route cannot use: every framework answers it with 400 and the message. */
+export class BadRequest extends Error {
+  override name = 'BadRequest';
+}
+
+/**
+ * The query value `name` as a whole number from `min` to `max` (`fallback`
+ * when absent). Anything else (`abc`, `NaN`, `-5`, `1e400`, `2.5`) throws
+ * {@link BadRequest}.
+ */
+export function intParam(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new BadRequest(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/** The query value `name`, one of `allowed` (`allowed[0]` when absent). */
+export function choiceParam<T extends string>(
+  query: URLSearchParams,
+  name: string,
+  allowed: readonly T[],
+): T {
+  const raw = query.get(name);
+  if (raw === null) return allowed[0]!;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new BadRequest(
+      `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw as T;
+}
+
+/** The longest /slow request and /report job, in milliseconds (10 minutes). */
+const MAX_MS = 600_000;
+
 /** The seed's background function. */
 function writeNotification(name: string): void {
   console.log(`Hello ${name}, this is a background task.`);
@@ -74,7 +121,7 @@ export function demoRoutes(supervisor: Supervisor): Record<string, DemoRoute> {
     },
 
     '/slow': async ({ query }) => {
-      const ms = Number(query.get('ms') ?? 5_000);
+      const ms = intParam(query, 'ms', 5_000, 0, MAX_MS);
       try {
         await sleep(ms); // a disconnect cancels the request's task: this rejects at once
         return { json: { slept: ms } };
@@ -87,7 +134,7 @@ export function demoRoutes(supervisor: Supervisor): Record<string, DemoRoute> {
     },
 
     '/report': ({ backgroundTasks, query }) => {
-      const ms = Number(query.get('ms') ?? 3_000);
+      const ms = intParam(query, 'ms', 3_000, 0, MAX_MS);
       backgroundTasks.addTask(async () => {
         await sleep(ms);
         console.log(`report ready after ${ms} ms`);

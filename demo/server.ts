@@ -25,11 +25,17 @@
  *   GET /jobs.json   the same as JSON
  *   POST /jobs/:id/cancel, POST /jobs/:id/retry   (loopback clients only)
  *
- * Ctrl-C (or SIGTERM) stops accepting connections, lets requests in flight
- * finish, drains background work within GRACE_MS, then exits 0 (or 1 if
+ * Ctrl-C (or SIGTERM) stops accepting connections, closes idle keep-alive
+ * connections, lets requests in flight finish (answered with Connection:
+ * close), drains background work within GRACE_MS, then exits 0 (or 1 if
  * work had to be cancelled). The job worker stops claiming at once and
  * gives running jobs the same grace; a job cut off is released, not lost:
  * it runs on the next start.
+ *
+ * `npm start` is for trying the demo: npm does not forward SIGTERM to it.
+ * Where something else sends the signal (a container runtime to its PID 1),
+ * run `node --import tsx demo/server.ts` itself (or `exec` it from a shell
+ * entrypoint); see docs/web-background-tasks.md.
  */
 
 import { installShutdownHandlers, Supervisor } from '../src/web/index.js';
@@ -37,9 +43,23 @@ import { FRAMEWORKS, type Framework, mount } from './frameworks.js';
 import { startJobs } from './jobs.js';
 import { demoRoutes } from './routes.js';
 
-const PORT = Number(process.env.PORT ?? 3000);
+/** A whole number from the environment, or exit 2 saying what is expected. */
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    console.error(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+
+const PORT = envInt('PORT', 3000, 0, 65_535);
 const HOST = process.env.HOST ?? '127.0.0.1';
-const GRACE_MS = Number(process.env.GRACE_MS ?? 10_000);
+const GRACE_MS = envInt('GRACE_MS', 10_000, 0, 24 * 3_600_000);
 const FRAMEWORK = (process.env.WEFT_DEMO_FRAMEWORK ?? 'node') as Framework;
 if (!FRAMEWORKS.includes(FRAMEWORK)) {
   console.error(`WEFT_DEMO_FRAMEWORK must be one of ${FRAMEWORKS.join(', ')}, got ${FRAMEWORK}`);

@@ -65,6 +65,29 @@ describe('demo', { timeout: 300_000 }, () => {
           tasks.tasks.some((t) => t.name === 'background: GET /' && t.state === 'completed'),
         );
         assert.equal((await fetch(`${demo.base}/nope`)).status, 404);
+        // Bad query values get a 400 that says what is expected, and start nothing.
+        for (const [path, error] of [
+          ['/report?ms=1e400', 'ms must be a whole number from 0 to 600000, got "1e400"'],
+          ['/report?ms=abc', 'ms must be a whole number from 0 to 600000, got "abc"'],
+          ['/report?ms=NaN', 'ms must be a whole number from 0 to 600000, got "NaN"'],
+          ['/report?ms=-5', 'ms must be a whole number from 0 to 600000, got "-5"'],
+          ['/report?ms=', 'ms must be a whole number from 0 to 600000, got ""'],
+          ['/slow?ms=Infinity', 'ms must be a whole number from 0 to 600000, got "Infinity"'],
+          ['/slow?ms=2.5', 'ms must be a whole number from 0 to 600000, got "2.5"'],
+          ['/hash?mb=abc', 'mb must be a whole number from 1 to 1024, got "abc"'],
+          ['/hash?on=gpu', `on must be one of 'worker', 'main', got "gpu"`],
+        ] as const) {
+          const res = await fetch(`${demo.base}${path}`);
+          assert.equal(res.status, 400, path);
+          assert.deepEqual(await res.json(), { error }, path);
+        }
+        const after = (await getJson(`${demo.base}/tasks.json`)) as {
+          tasks: Array<{ name: string; state: string }>;
+        };
+        assert.ok(
+          !after.tasks.some((t) => /\?ms=(1e400|abc|NaN|-5|)$/.test(t.name)),
+          'no job was started for a bad value',
+        );
         // /debug/tasks: what weft ps shows, from inside the process.
         await (await fetch(`${demo.base}/report?ms=5000`)).text();
         let report: Snapshot['tasks'][number] | undefined;

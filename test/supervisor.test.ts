@@ -260,6 +260,122 @@ describe('Supervisor', () => {
   });
 });
 
+describe('Supervisor: issue 13', () => {
+  test('a grace period above 2^31-1 ms is not cut to 1 ms, and warns nothing', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const supervisor = new Supervisor();
+      supervisor.spawn(() => sleep(30), { name: 'short' });
+      const result = await supervisor.shutdown({ graceMs: 2 ** 31 });
+      assert.deepEqual(result, { cancelled: 0, cancelledNames: [] });
+      assert.equal(supervisor.stats().completed, 1);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  test('the shutdown log rounds the duration and shows a few names, a count and where to see the rest', async () => {
+    const logger = memoryLogger();
+    const supervisor = new Supervisor({ logger });
+    for (let i = 0; i < 12; i++) supervisor.spawn(() => sleep(10_000), { name: `job-${i}` });
+    const result = await supervisor.shutdown({ graceMs: 20.123456 });
+    assert.equal(result.cancelled, 12);
+    assert.equal(result.cancelledNames.length, 12, 'the result lists them all');
+    assert.equal(logger.warnings.length, 1);
+    const line = logger.warnings[0]!;
+    assert.match(
+      line,
+      /^weft: shutdown cancelled 12 task\(s\) still unfinished after 20 ms: job-0, job-1, job-2, job-3, job-4 and 7 more \(/,
+    );
+    assert.match(line, /cancelledNames/);
+    assert.match(line, new RegExp(`weft ps ${process.pid}`));
+    assert.doesNotMatch(line, /job-5/);
+  });
+
+  test('a logger without error() and warn() is refused at construction', () => {
+    for (const logger of [
+      {},
+      'x',
+      -1,
+      [],
+      null,
+      { error() {} },
+      { error() {}, warn() {}, debug: 1 },
+    ]) {
+      assert.throws(() => new Supervisor({ logger: logger as never }), {
+        name: 'TypeError',
+        message:
+          /^Expected `logger` to have error\(\) and warn\(\) methods \(and optionally debug\(\)\), got /,
+      });
+    }
+  });
+
+  test('a logger that throws never makes a failed task fatal', async () => {
+    const supervisor = new Supervisor({
+      logger: {
+        error: () => {
+          throw new Error('log sink down');
+        },
+        warn: () => {
+          throw new Error('log sink down');
+        },
+      },
+    });
+    await supervisor
+      .spawn(async () => {
+        throw new Error('boom');
+      })
+      .catch(() => {});
+    supervisor.spawn(() => sleep(10_000));
+    const result = await supervisor.shutdown({ graceMs: 10 });
+    assert.equal(result.cancelled, 1);
+    assert.equal(supervisor.stats().failed, 1);
+  });
+
+  test('shutdown rejects, never throws, when reading its options throws', async () => {
+    const supervisor = new Supervisor();
+    const options = {
+      get graceMs(): number {
+        throw new Error('getter broke');
+      },
+    };
+    let promise: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      promise = supervisor.shutdown(options);
+    });
+    await assert.rejects(promise!, { message: 'getter broke' });
+    assert.equal(supervisor.closed, false, 'nothing was started');
+    await supervisor.shutdown();
+  });
+
+  test('canAccept(): true while a spawn would be accepted', async () => {
+    const supervisor = new Supervisor({ concurrency: 1, maxPending: 1 });
+    assert.equal(supervisor.canAccept(), true);
+    const a = supervisor.spawn(() => sleep(20));
+    assert.equal(supervisor.canAccept(), true, 'one slot taken, the backlog is empty');
+    const b = supervisor.spawn(() => sleep(20));
+    assert.equal(supervisor.canAccept(), false, 'the backlog is full');
+    assert.throws(() => supervisor.spawn(() => sleep(1)), BacklogFullError);
+    await Promise.all([a, b]);
+    assert.equal(supervisor.canAccept(), true);
+    await supervisor.shutdown();
+    assert.equal(supervisor.canAccept(), false, 'shut down');
+    const unbounded = new Supervisor();
+    for (let i = 0; i < 100; i++) unbounded.spawn(() => sleep(1));
+    assert.equal(unbounded.canAccept(), true);
+    await unbounded.shutdown();
+  });
+});
+
 describe('BackgroundTasks', () => {
   test('addTask keeps typed arguments; size and toString show the queue', () => {
     const tasks = new BackgroundTasks();

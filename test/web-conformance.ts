@@ -214,6 +214,25 @@ export function describeAdapter(name: string, build: BuildApp): void {
       await stop(always);
     });
 
+    test('a runOn that throws is logged and skips the tasks; the process goes on', async () => {
+      const h = await start({
+        runOn: () => {
+          throw new Error('runOn broke');
+        },
+      });
+      const { status, body } = await get(h, '/ok?n=2');
+      assert.equal(status, 200);
+      assert.equal(body, 'ok');
+      await eventually(() => h.logger.errors.length === 1);
+      assert.match(
+        h.logger.errors[0]!,
+        /runOn threw for GET \/ok\?n=2 \(status 200\): its 2 background task\(s\) are skipped/,
+      );
+      assert.deepEqual(h.log, ['response finished']);
+      assert.equal((await get(h, '/context')).status, 200, 'the server still answers');
+      await stop(h);
+    });
+
     test('concurrent mode runs the tasks at once', async () => {
       const h = await start({ mode: 'concurrent' });
       await get(h, '/ok?n=3');
@@ -224,14 +243,15 @@ export function describeAdapter(name: string, build: BuildApp): void {
 
     test('the supervisor limits concurrency and refuses work beyond its backlog', async () => {
       const h = await start({ concurrency: 1, maxPending: 1 });
-      await get(h, '/slow-task?id=a&ms=150');
+      // a runs long enough for b and c to arrive while it runs, even on a busy machine.
+      await get(h, '/slow-task?id=a&ms=1000');
       await get(h, '/slow-task?id=b&ms=10');
       await eventually(
         () => h.supervisor.stats().running === 1 && h.supervisor.stats().pending === 1,
       );
       // A third request's tasks do not fit: the error is reported, not swallowed.
       await get(h, '/slow-task?id=c&ms=10');
-      await eventually(() => h.log.includes('end b'));
+      await eventually(() => h.log.includes('end b'), 10_000);
       assert.deepEqual(h.log, ['start a', 'end a', 'start b', 'end b']);
       assert.ok(
         h.logger.errors.some((e) => /backlog is full/.test(e)),
@@ -254,6 +274,26 @@ export function describeAdapter(name: string, build: BuildApp): void {
         'handler cancelled',
         'signal aborted: true',
         'handler finally',
+      ]);
+      await stop(h);
+    });
+
+    test("a disconnect is not an application error: it stays out of the framework's error path; weft says it at debug level", async (t) => {
+      // The apps under test keep their framework's default error handling
+      // (Fastify's error-level log lines are passed to console.error).
+      const consoleError = t.mock.method(console, 'error', () => {});
+      const h = await start();
+      await abandon(`${h.base}/hang`, 100);
+      await eventually(() => h.log.includes('handler finally'));
+      // Error handlers and their loggers run a turn or two later.
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        consoleError.mock.calls.map((c) => String(c.arguments[0])),
+        [],
+      );
+      assert.deepEqual(h.logger.errors, []);
+      assert.deepEqual(h.logger.debugs, [
+        'weft: GET /hang: the client disconnected before the response was sent; its handler is cancelled',
       ]);
       await stop(h);
     });

@@ -23,14 +23,21 @@ export function close(server: Server): Promise<void> {
 }
 
 /** A logger that keeps what it is told. */
-export function memoryLogger(): Logger & { errors: string[]; warnings: string[] } {
+export function memoryLogger(): Logger & {
+  errors: string[];
+  warnings: string[];
+  debugs: string[];
+} {
   const errors: string[] = [];
   const warnings: string[] = [];
+  const debugs: string[] = [];
   return {
     errors,
     warnings,
+    debugs,
     error: (message: string) => errors.push(message),
     warn: (message: string) => warnings.push(message),
+    debug: (message: string) => debugs.push(message),
   };
 }
 

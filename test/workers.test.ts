@@ -397,6 +397,83 @@ describe('workerPool: bad input', () => {
   });
 });
 
+describe('workerPool: issue 13', { timeout: 60_000 }, () => {
+  test('resourceLimits reach the threads; a job that outgrows them fails with WorkerError, the pool goes on', async () => {
+    const pool = jobsPool({ resourceLimits: { maxOldGenerationSizeMb: 24, stackSizeMb: 2 } });
+    const limits = await pool.run('limits');
+    assert.equal(limits.maxOldGenerationSizeMb, 24);
+    assert.equal(limits.stackSizeMb, 2);
+    await assert.rejects(pool.run('hog', 4_096), WorkerError);
+    assert.equal(await pool.run('add', 1, 2), 3, 'the thread was replaced');
+  });
+
+  test('resourceLimits: bad values name the limit and the value', () => {
+    assert.throws(() => workerPool(JOBS, { resourceLimits: 64 as never }), {
+      name: 'TypeError',
+      message: 'Expected `resourceLimits` to be an object of limits in MB, got 64',
+    });
+    assert.throws(() => workerPool(JOBS, { resourceLimits: { maxOldGenerationSizeMb: 0 } }), {
+      name: 'RangeError',
+      message: 'Expected `resourceLimits.maxOldGenerationSizeMb` to be a finite number > 0, got 0',
+    });
+    assert.throws(() => workerPool(JOBS, { resourceLimits: { stackSizeMb: '4' as never } }), {
+      name: 'TypeError',
+      message: "Expected `resourceLimits.stackSizeMb` to be a number of MB, got '4'",
+    });
+    assert.throws(() => workerPool(JOBS, { resourceLimits: { heapMb: 4 } as never }), {
+      name: 'TypeError',
+      message:
+        "Expected `resourceLimits` to have only maxOldGenerationSizeMb, maxYoungGenerationSizeMb, codeRangeSizeMb, stackSizeMb, got 'heapMb'",
+    });
+  });
+
+  test('close({ graceMs }) above 2^31-1 ms is not cut to 1 ms', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const pool = workerPool<Jobs>(JOBS, { threads: 1 });
+      const job = pool.run('spin', 100);
+      const result = await pool.close({ graceMs: 2 ** 31 });
+      assert.deepEqual(result, { cancelled: 0, cancelledNames: [] });
+      assert.equal(typeof (await job), 'number');
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  test('close() and run() reject, never throw, when reading their arguments throws', async () => {
+    const pool = jobsPool();
+    const options = {
+      get graceMs(): number {
+        throw new Error('getter broke');
+      },
+    };
+    const arg = {
+      get data(): number {
+        throw new Error('argument getter broke');
+      },
+    };
+    let closing: Promise<unknown> | undefined;
+    let running: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      running = pool.run('sizeOf', arg as never);
+      closing = pool.close(options);
+    });
+    await assert.rejects(running!, { message: 'argument getter broke' });
+    await assert.rejects(closing!, { message: 'getter broke' });
+    assert.equal(pool.state, 'open', 'nothing was started');
+    assert.equal(await pool.run('add', 2, 2), 4);
+  });
+});
+
 describe('weft/workers stays apart', () => {
   test('neither weft nor weft/web imports piscina or weft/workers', () => {
     const seen = new Set<string>();

@@ -10,7 +10,7 @@ import { asCancellation } from '../exceptions.js';
 import { checkFunction, isThenable, show } from '../internal/validate.js';
 import { TaskGroup } from '../taskgroups.js';
 import { type Awaitable, currentTask, type Task } from '../tasks.js';
-import type { Supervisor } from './supervisor.js';
+import { type Supervisor, safeLog } from './supervisor.js';
 
 /** Which responses run their background tasks. */
 export type RunOn = 'success' | 'always' | ((status: number) => boolean);
@@ -163,8 +163,25 @@ export function startBackgroundTasks(
   complete: boolean,
 ): Task<void> | undefined {
   const runOn = options.runOn ?? 'success';
-  const skip =
-    (!complete && options.runOnDisconnect === false) || (complete && !statusRuns(runOn, status));
+  let skip = !complete && options.runOnDisconnect === false;
+  if (complete && !skip) {
+    try {
+      skip = !statusRuns(runOn, status);
+    } catch (error) {
+      // A user callback that throws is reported like a failed task, never
+      // thrown into the response's event handlers.
+      const count = tasks._entries.length;
+      safeLog(
+        supervisor._logger,
+        'error',
+        `weft: runOn threw for ${label} (status ${status}): its ${count} background task(s) are skipped`,
+        error,
+      );
+      tasks._ended = { supervisor, options, label, status, complete, skip: true, runOnThrew: true };
+      tasks._entries = [];
+      return undefined;
+    }
+  }
   // Kept for tasks added once the response is over: they run (or are skipped) at once.
   const ended: Ended = { supervisor, options, label, status, complete, skip };
   tasks._ended = ended;
@@ -182,20 +199,30 @@ export interface Ended {
   status: number;
   complete: boolean;
   skip: boolean;
+  /** `runOn` threw (reported as an error): the tasks, late ones too, are skipped. */
+  runOnThrew?: boolean;
 }
 
 /** @internal Run `entries` through the supervisor, or log why they are skipped. */
 export function dispatch(ended: Ended, label: string, entries: Entry[]): Task<void> | undefined {
   const { supervisor } = ended;
   if (ended.skip) {
-    const why = ended.complete ? `response status ${ended.status}` : 'the client disconnected';
-    supervisor._logger.warn(
+    const why = ended.runOnThrew
+      ? 'runOn threw'
+      : ended.complete
+        ? `response status ${ended.status}`
+        : 'the client disconnected';
+    safeLog(
+      supervisor._logger,
+      'warn',
       `weft: skipped ${entries.length} background task(s) of ${label}: ${why} (see the runOn and runOnDisconnect options)`,
     );
     return undefined;
   }
   if (supervisor.closed) {
-    supervisor._logger.warn(
+    safeLog(
+      supervisor._logger,
+      'warn',
       `weft: skipped ${entries.length} background task(s) of ${label}: the supervisor is shut down`,
     );
     return undefined;
@@ -226,7 +253,9 @@ function spawnRunner(
     );
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    supervisor._logger.error(
+    safeLog(
+      supervisor._logger,
+      'error',
       `weft: could not start ${entries.length} background task(s) of ${label}: ${why}`,
     );
     return undefined;

@@ -8,6 +8,7 @@
  */
 
 import type { ServerResponse } from 'node:http';
+import { asCancellation, CancelledError } from '../exceptions.js';
 import { checkOptions, firstError, show } from '../internal/validate.js';
 import { Task } from '../tasks.js';
 import {
@@ -16,7 +17,10 @@ import {
   checkBackgroundOptions,
   startBackgroundTasks,
 } from './background-tasks.js';
-import { Supervisor } from './supervisor.js';
+import { Supervisor, safeLog } from './supervisor.js';
+
+/** What a disconnect's `CancelledError` says. */
+const DISCONNECTED = 'The client disconnected before the response was sent';
 
 /** Options every adapter takes. */
 export interface WebOptions extends BackgroundTasksOptions {
@@ -67,6 +71,8 @@ export class RequestScope {
   readonly backgroundTasks = new BackgroundTasks();
   readonly task: Task<void>;
   /** @internal */ _ended = false;
+  /** @internal The client went away before the response was complete. */
+  _disconnected = false;
   /** @internal Resolves `whenEnded()`, once someone waits for it. */
   _onEnded: (() => void) | undefined = undefined;
   /** @internal */ _endedPromise: Promise<void> | undefined = undefined;
@@ -92,16 +98,46 @@ export class RequestScope {
   end(status: number, complete: boolean): void {
     if (this._ended) return;
     this._ended = true;
-    if (!complete) this.task.cancel('The client disconnected before the response was sent');
-    startBackgroundTasks(
-      this.backgroundTasks,
-      this.options.supervisor,
-      this.options,
-      this.label,
-      status,
-      complete,
-    );
+    if (!complete) {
+      this._disconnected = true;
+      this.task.cancel(DISCONNECTED);
+      // Not an application error: debug level at most, never the framework's error path.
+      safeLog(
+        this.options.supervisor._logger,
+        'debug',
+        `weft: ${this.label}: the client disconnected before the response was sent; its handler is cancelled`,
+      );
+    }
+    try {
+      startBackgroundTasks(
+        this.backgroundTasks,
+        this.options.supervisor,
+        this.options,
+        this.label,
+        status,
+        complete,
+      );
+    } catch (error) {
+      // Called from the response's event listeners: nothing may escape.
+      reportHandlerError(this, error);
+    }
     this._onEnded?.();
+  }
+
+  /**
+   * The `CancelledError` a disconnect threw into the handler (once the
+   * client went away), for adapters to mark it as the framework expects of
+   * a client error.
+   */
+  disconnectError(): CancelledError | undefined {
+    if (!this._disconnected) return undefined;
+    const reason: unknown = this.task._abortReason;
+    return reason instanceof CancelledError ? reason : undefined;
+  }
+
+  /** Whether `error` is the cancellation of this request by its client's disconnect. */
+  isDisconnect(error: unknown): boolean {
+    return this._disconnected && asCancellation(error) !== undefined;
   }
 
   /**

@@ -14,6 +14,7 @@ import { inspect } from 'node:util';
 import { InvalidStateError } from '../exceptions.js';
 // Registers the inspector hook of `weft ps` in servers that load only weft/web.
 import '../snapshot.js';
+import { startTimer, stopTimer } from '../internal/timers.js';
 import {
   checkFunction,
   checkOptionalString,
@@ -24,10 +25,16 @@ import {
 import { Semaphore } from '../semaphores.js';
 import { type Awaitable, Task, type TaskFn, TaskState } from '../tasks.js';
 
-/** Where weft's web layer writes: `console` by default. */
+/**
+ * Where weft's web layer writes: `console.error` and `console.warn` by
+ * default. `debug` is optional: what weft reports at that level (a client
+ * that disconnected, one line per request) is dropped without it, and by
+ * the default logger.
+ */
 export interface Logger {
   error(message: string, ...details: unknown[]): void;
   warn(message: string, ...details: unknown[]): void;
+  debug?(message: string, ...details: unknown[]): void;
 }
 
 /** Options of {@link Supervisor}. */
@@ -50,8 +57,10 @@ export interface SupervisorOptions {
    */
   onError?: (error: unknown, task: Task<unknown>) => void;
   /**
-   * Where the default `onError` and shutdown reports go.
-   * @default console
+   * Where the default `onError` and shutdown reports go: an object with
+   * `error` and `warn` methods (and optionally `debug`). A logger that
+   * throws is ignored (the work goes on).
+   * @default `console.error` and `console.warn` (debug messages dropped)
    */
   logger?: Logger;
   /**
@@ -100,7 +109,9 @@ export interface TaskRecord {
 export interface ShutdownOptions {
   /**
    * How long running and queued tasks may take to finish before the rest is
-   * cancelled, in milliseconds.
+   * cancelled, in milliseconds. `Infinity`: no limit, wait for them all.
+   * Any length works, including more than the 24.8 days a Node timer can
+   * hold.
    * @default 10_000
    */
   graceMs?: number;
@@ -110,7 +121,7 @@ export interface ShutdownOptions {
 export interface ShutdownResult {
   /** Tasks still unfinished at the deadline, cancelled. */
   cancelled: number;
-  /** Their names, for the log. */
+  /** Their names, all of them (the log shows the first few). */
   cancelledNames: string[];
 }
 
@@ -161,7 +172,56 @@ export class BacklogFullError extends Error {
   }
 }
 
-const defaultLogger: Logger = console;
+/** `console`'s error and warn; no debug (a disconnect per line would flood the output). */
+const defaultLogger: Logger = {
+  error: (message, ...details) => console.error(message, ...details),
+  warn: (message, ...details) => console.warn(message, ...details),
+};
+
+/** How many task names a shutdown log line shows before it says how many more. */
+const NAMES_SHOWN = 5;
+
+/** @internal Check a {@link Logger}: `error` and `warn` methods, `debug` if any. */
+export function checkLogger(value: unknown): TypeError | undefined {
+  if (value === undefined) return undefined;
+  const logger = value as Partial<Record<keyof Logger, unknown>> | null;
+  const ok =
+    logger !== null &&
+    typeof logger === 'object' &&
+    typeof logger.error === 'function' &&
+    typeof logger.warn === 'function' &&
+    (logger.debug === undefined || typeof logger.debug === 'function');
+  return ok
+    ? undefined
+    : new TypeError(
+        `Expected \`logger\` to have error() and warn() methods (and optionally debug()), got ${show(value)}`,
+      );
+}
+
+/** @internal Write to a logger; a logger that throws never stops weft's work. */
+export function safeLog(
+  logger: Logger,
+  level: 'error' | 'warn' | 'debug',
+  message: string,
+  ...details: unknown[]
+): void {
+  try {
+    logger[level]?.(message, ...details);
+  } catch {
+    // Nowhere left to report it.
+  }
+}
+
+/** @internal `2999 ms`, `Infinity ms`: whole milliseconds for the log. */
+export function formatMs(ms: number): string {
+  return `${Number.isFinite(ms) ? Math.round(ms) : ms} ms`;
+}
+
+/** @internal The first few names, and how many more and where to see them all. */
+export function formatNames(names: string[], more: string): string {
+  if (names.length <= NAMES_SHOWN) return names.join(', ');
+  return `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more (${more})`;
+}
 
 function checkLimit(name: string, value: unknown, min: number): Error | undefined {
   if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
@@ -230,6 +290,7 @@ export class Supervisor {
       checkLimit('maxPending', options.maxPending, 0),
       options.onError === undefined ? undefined : checkFunction('onError', options.onError),
       checkLimit('historySize', options.historySize, 0),
+      checkLogger(options.logger),
     );
     if (error !== undefined) throw error;
     const concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
@@ -244,6 +305,38 @@ export class Supervisor {
   /** True once `shutdown()` was called: `spawn` refuses new work. */
   get closed(): boolean {
     return this._closed;
+  }
+
+  /**
+   * Whether a `spawn` now would be accepted: the supervisor is not shut
+   * down and its backlog has room (`maxPending`). A background task is
+   * handed to the supervisor after the response has been sent, too late to
+   * tell the client it was refused: check this first and answer 503 when it
+   * is false.
+   *
+   * @example
+   * ```ts
+   * import { sleep } from 'weft';
+   * import { Supervisor } from 'weft/web';
+   *
+   * const supervisor = new Supervisor({ concurrency: 1, maxPending: 1 });
+   * supervisor.spawn(() => sleep(20)); // runs
+   * console.log(supervisor.canAccept()); // true
+   * supervisor.spawn(() => sleep(20)); // waits in the backlog, which is now full
+   * console.log(supervisor.canAccept()); // false
+   * await supervisor.shutdown();
+   * console.log(supervisor.canAccept()); // false
+   * ```
+   */
+  canAccept(): boolean {
+    return !this._closed && this._backlog() < this._maxPending;
+  }
+
+  /** @internal Tasks not yet started beyond the concurrency (those waiting for a slot). */
+  _backlog(): number {
+    // Tasks not yet started count as pending even when a slot awaits them:
+    // the backlog is what exceeds the concurrency.
+    return this._pending + this._running - this._concurrency;
   }
 
   /**
@@ -264,10 +357,7 @@ export class Supervisor {
       });
     }
     const slots = this._slots;
-    // Tasks not yet started count as pending even when a slot awaits them:
-    // the backlog is what exceeds the concurrency.
-    const backlog = this._pending + this._running - this._concurrency;
-    if (backlog >= this._maxPending) {
+    if (this._backlog() >= this._maxPending) {
       throw new BacklogFullError(
         `${this}: the backlog is full (maxPending ${this._maxPending}); try again later`,
         { maxPending: this._maxPending },
@@ -340,16 +430,29 @@ export class Supervisor {
   /**
    * Refuse new work, wait up to `graceMs` for running and queued tasks,
    * then cancel what is left and wait for it to stop. Resolves with what
-   * was cancelled (also logged). Calling it again returns the same promise.
+   * was cancelled (logged with the first few names; the result lists them
+   * all). Calling it again returns the same promise. Bad options reject
+   * (`TypeError`/`RangeError` naming them); it never throws.
    */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
-    const error = firstError(
-      checkOptions('options', options),
-      checkGrace('graceMs', options.graceMs),
-    );
-    if (error !== undefined) return Promise.reject(error);
+    let graceMs: number;
+    try {
+      const error = checkOptions('options', options);
+      if (error !== undefined) return Promise.reject(error);
+      const given = options.graceMs; // read once: it may be a getter
+      const graceError = checkGrace('graceMs', given);
+      if (graceError !== undefined) return Promise.reject(graceError);
+      graceMs = given ?? 10_000;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this._shutdownFor(graceMs, undefined);
+  }
+
+  /** @internal Start the shutdown (once); `note` says where the rest of the grace went. */
+  _shutdownFor(graceMs: number, note: string | undefined): Promise<ShutdownResult> {
     this._closed = true;
-    this._shutdown ??= this._drain(options.graceMs ?? 10_000);
+    this._shutdown ??= this._drain(graceMs, note);
     return this._shutdown;
   }
 
@@ -404,7 +507,12 @@ export class Supervisor {
     try {
       this._onError(error, task);
     } catch (hookError) {
-      this._logger.error(`weft: onError threw while reporting task '${task.name}'`, hookError);
+      safeLog(
+        this._logger,
+        'error',
+        `weft: onError threw while reporting task '${task.name}'`,
+        hookError,
+      );
     }
   }
 
@@ -424,7 +532,11 @@ export class Supervisor {
   /** @internal */
   _logFailure(error: unknown, task: Task<unknown>): void {
     const detail = error instanceof Error ? (error.stack ?? String(error)) : inspect(error);
-    this._logger.error(`weft: background task '${task.name}' (#${task.id}) failed\n${detail}`);
+    safeLog(
+      this._logger,
+      'error',
+      `weft: background task '${task.name}' (#${task.id}) failed\n${detail}`,
+    );
   }
 
   /** @internal */
@@ -471,21 +583,25 @@ export class Supervisor {
   }
 
   /** @internal */
-  async _drain(graceMs: number): Promise<ShutdownResult> {
+  async _drain(graceMs: number, note: string | undefined): Promise<ShutdownResult> {
     const deadline = performance.now() + graceMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // weft's timers: a grace period beyond 2^31-1 ms is not cut to 1 ms.
+    let timer: ReturnType<typeof startTimer> | undefined;
     const expired = new Promise<void>((resolve) => {
-      if (graceMs !== Number.POSITIVE_INFINITY) timer = setTimeout(resolve, graceMs);
+      if (graceMs !== Number.POSITIVE_INFINITY) timer = startTimer(graceMs, resolve, undefined);
     });
     await Promise.race([this._whenIdle(), expired]);
-    clearTimeout(timer);
+    stopTimer(timer);
     const left = [...this._live.keys()];
     for (const task of left) task.cancel('Supervisor shutdown: grace period over');
     await this._whenIdle();
     const cancelledNames = left.map((task) => task.name);
     if (left.length > 0) {
-      this._logger.warn(
-        `weft: shutdown cancelled ${left.length} task(s) still unfinished after ${graceMs} ms: ${cancelledNames.join(', ')}`,
+      const where = `all in the shutdown result's cancelledNames; while it runs, supervisor.recent() or \`weft ps ${process.pid}\``;
+      safeLog(
+        this._logger,
+        'warn',
+        `weft: shutdown cancelled ${left.length} task(s) still unfinished after ${formatMs(graceMs)}${note === undefined ? '' : ` (${note})`}: ${formatNames(cancelledNames, where)}`,
       );
     }
     // Tasks had to be cancelled: the grace period is over, whatever the
@@ -510,12 +626,14 @@ export class Supervisor {
           for (let i = 0; i < report.cancelled; i++) cancelled.push(String(names[i] ?? hook.name));
         }
       } catch (hookError) {
-        this._logger.error('weft: a shutdown hook failed', hookError);
+        safeLog(this._logger, 'error', 'weft: a shutdown hook failed', hookError);
       }
     }
     if (cancelled.length > 0) {
-      this._logger.warn(
-        `weft: shutdown hooks cancelled ${cancelled.length} job(s) still unfinished: ${cancelled.join(', ')}`,
+      safeLog(
+        this._logger,
+        'warn',
+        `weft: shutdown hooks cancelled ${cancelled.length} job(s) still unfinished: ${formatNames(cancelled, "all in the shutdown result's cancelledNames")}`,
       );
     }
     return cancelled;

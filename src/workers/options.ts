@@ -6,6 +6,7 @@
 
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
 import { show } from '../internal/validate.js';
 
 /** Where a pool reports a worker failure no job was waiting for. */
@@ -38,13 +39,24 @@ export interface WorkerPoolOptions {
    * @default console
    */
   logger?: WorkerPoolLogger;
+  /**
+   * Memory limits of each thread (`worker_threads`' `resourceLimits`):
+   * `maxOldGenerationSizeMb`, `maxYoungGenerationSizeMb`, `codeRangeSizeMb`,
+   * `stackSizeMb`, each a number > 0. A job whose thread runs out of memory
+   * rejects with `WorkerError` and the thread is replaced; the process
+   * lives on.
+   * @default Node's defaults (derived from the process's own limits)
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Options of `WorkerPool.close`. */
 export interface WorkerPoolCloseOptions {
   /**
    * How long running and queued jobs may take to finish, in milliseconds;
-   * then the rest is cancelled (their threads terminated).
+   * then the rest is cancelled (their threads terminated). `Infinity`: no
+   * limit. Any length works, including more than the 24.8 days a Node
+   * timer can hold.
    * @default Infinity
    */
   graceMs?: number;
@@ -85,4 +97,45 @@ export function checkLogger(value: unknown): Error | undefined {
     typeof (value as WorkerPoolLogger).error === 'function'
     ? undefined
     : new TypeError(`Expected \`logger\` to have an error() method, got ${show(value)}`);
+}
+
+const RESOURCE_LIMITS = [
+  'maxOldGenerationSizeMb',
+  'maxYoungGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+] as const;
+
+/** @internal Check `resourceLimits`; returns the error, or a copy holding the known limits. */
+export function checkResourceLimits(value: unknown): Error | ResourceLimits | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return new TypeError(
+      `Expected \`resourceLimits\` to be an object of limits in MB, got ${show(value)}`,
+    );
+  }
+  const limits: ResourceLimits = {};
+  for (const key of Object.keys(value)) {
+    if (!(RESOURCE_LIMITS as readonly string[]).includes(key)) {
+      return new TypeError(
+        `Expected \`resourceLimits\` to have only ${RESOURCE_LIMITS.join(', ')}, got ${show(key)}`,
+      );
+    }
+  }
+  for (const key of RESOURCE_LIMITS) {
+    const limit = (value as Record<string, unknown>)[key];
+    if (limit === undefined) continue;
+    if (typeof limit !== 'number') {
+      return new TypeError(
+        `Expected \`resourceLimits.${key}\` to be a number of MB, got ${show(limit)}`,
+      );
+    }
+    if (!Number.isFinite(limit) || limit <= 0) {
+      return new RangeError(
+        `Expected \`resourceLimits.${key}\` to be a finite number > 0, got ${show(limit)}`,
+      );
+    }
+    limits[key] = limit;
+  }
+  return limits;
 }

@@ -18,6 +18,7 @@ import { inspect } from 'node:util';
 import { Piscina } from 'piscina';
 import { CancelledError, InvalidStateError } from '../exceptions.js';
 import { addWaiter, currentScope, removeWaiter, takePending } from '../internal/scope.js';
+import { startTimer, stopTimer } from '../internal/timers.js';
 import {
   checkDuration,
   checkInteger,
@@ -33,6 +34,7 @@ import { transfersOf } from './move.js';
 import {
   checkLogger,
   checkMaxQueue,
+  checkResourceLimits,
   moduleUrl,
   type WorkerPoolCloseOptions,
   type WorkerPoolCloseResult,
@@ -107,6 +109,8 @@ export class WorkerPool<M = UntypedWorkerModule> {
       checkLogger(options.logger),
     );
     if (error !== undefined) throw error;
+    const limits = checkResourceLimits(options.resourceLimits);
+    if (limits instanceof Error) throw limits;
     this._url = url!;
     this._threads = options.threads ?? Math.max(1, availableParallelism() - 1);
     this._maxQueue = options.maxQueue ?? 16 * this._threads;
@@ -120,6 +124,7 @@ export class WorkerPool<M = UntypedWorkerModule> {
       // that throws after its job returned is seen (and reported) at once.
       atomics: 'disabled',
       recordTiming: false,
+      ...(limits === undefined ? {} : { resourceLimits: limits }),
     });
     this._piscina.on('error', (err: unknown) =>
       this._logger.error(`weft: ${this}: a worker failed while no job was running on it`, err),
@@ -177,6 +182,17 @@ export class WorkerPool<M = UntypedWorkerModule> {
     name: K,
     ...args: WorkerFunctionArgs<M, K>
   ): Promise<WorkerFunctionResult<M, K>> {
+    try {
+      return this._run(name, args) as Promise<WorkerFunctionResult<M, K>>;
+    } catch (error) {
+      // Never a synchronous throw: whatever goes wrong (an argument whose
+      // getter throws) rejects.
+      return Promise.reject(error);
+    }
+  }
+
+  /** @internal */
+  _run(name: unknown, args: unknown[]): Promise<unknown> {
     if (typeof name !== 'string' || name === '') {
       return Promise.reject(
         new TypeError(
@@ -206,12 +222,12 @@ export class WorkerPool<M = UntypedWorkerModule> {
       );
     }
     const site: { stack?: string } = {};
-    Error.captureStackTrace(site, this.run);
+    Error.captureStackTrace(site, WorkerPool.prototype.run);
     const job = new Job(this, scope, name, args, site);
     if (scope !== undefined) addWaiter(scope, job);
     if (busy) this._queue.add(job);
     else this._start(job);
-    return job.promise as Promise<WorkerFunctionResult<M, K>>;
+    return job.promise;
   }
 
   /**
@@ -223,12 +239,18 @@ export class WorkerPool<M = UntypedWorkerModule> {
    * closes the pool after the background tasks.
    */
   close(options: WorkerPoolCloseOptions = {}): Promise<WorkerPoolCloseResult> {
-    const error = firstError(
-      checkOptions('options', options),
-      options?.graceMs === undefined ? undefined : checkDuration('graceMs', options.graceMs),
-    );
-    if (error !== undefined) return Promise.reject(error);
-    this._closing ??= this._close(options.graceMs ?? Number.POSITIVE_INFINITY);
+    let graceMs: number;
+    try {
+      const error = checkOptions('options', options);
+      if (error !== undefined) return Promise.reject(error);
+      const given = options.graceMs; // read once, inside the rejection path: it may be a getter
+      const graceError = given === undefined ? undefined : checkDuration('graceMs', given);
+      if (graceError !== undefined) return Promise.reject(graceError);
+      graceMs = given ?? Number.POSITIVE_INFINITY;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this._closing ??= this._close(graceMs);
     return this._closing;
   }
 
@@ -249,10 +271,19 @@ export class WorkerPool<M = UntypedWorkerModule> {
 
   /** @internal Post `job` to a thread. */
   _start(job: Job): void {
+    let transfers: ReturnType<typeof transfersOf>;
+    try {
+      transfers = transfersOf(job.args); // reads the arguments: a getter may throw
+    } catch (error) {
+      job.state = DONE;
+      if (job.scope !== undefined) removeWaiter(job.scope, job);
+      job.reject(error);
+      this._checkIdle();
+      return;
+    }
     job.state = RUNNING;
     this._active.add(job);
     const controller = (job.controller = new AbortController());
-    const transfers = transfersOf(job.args);
     const message: JobMessage = { url: this._url, name: job.name, args: job.args };
     job.args = NO_ARGS;
     this._piscina
@@ -358,12 +389,13 @@ export class WorkerPool<M = UntypedWorkerModule> {
   /** @internal */
   async _close(graceMs: number): Promise<WorkerPoolCloseResult> {
     this._state = 'closing';
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // weft's timers: a grace period beyond 2^31-1 ms is not cut to 1 ms.
+    let timer: ReturnType<typeof startTimer> | undefined;
     const expired = new Promise<void>((resolve) => {
-      if (graceMs !== Number.POSITIVE_INFINITY) timer = setTimeout(resolve, graceMs);
+      if (graceMs !== Number.POSITIVE_INFINITY) timer = startTimer(graceMs, resolve, undefined);
     });
     await Promise.race([this._whenIdle(), expired]);
-    clearTimeout(timer);
+    stopTimer(timer);
     // Queued jobs first, so that stopping a running one does not start them.
     const left = [...this._queue, ...[...this._active].filter((job) => job.state === RUNNING)];
     for (const job of left) {

@@ -35,7 +35,6 @@ describeAdapter('express', (routes, options) => {
       res.status(result.status ?? 200).send(result.body);
     });
   }
-  app.use(quietOnCancel);
   return createServer(app);
 });
 
@@ -92,6 +91,41 @@ describe('express adapter', () => {
     await supervisor.shutdown();
     assert.deepEqual(ran, []);
     assert.deepEqual(logger.errors, []);
+  });
+
+  test("a disconnect's CancelledError reaches none of the app's error handlers; other errors still do", async (t) => {
+    const seen: string[] = [];
+    const app = express();
+    app.use(backgroundTasks({ supervisor: new Supervisor() }));
+    app.get('/hang', async () => {
+      try {
+        await sleep(10_000);
+      } finally {
+        seen.push('handler finally');
+      }
+    });
+    app.get('/boom', async () => {
+      await sleep(1);
+      throw new Error('route broke');
+    });
+    app.use(((err, _req, res, _next) => {
+      seen.push(`error handler: ${(err as Error).message}`);
+      res.status(500).send('custom 500');
+    }) satisfies ErrorRequestHandler);
+    // An error handler registered after the first request is covered too.
+    const { base } = await serve(t, app);
+    await abandon(`${base}/hang`, 50);
+    await eventually(() => seen.includes('handler finally'));
+    app.use(((err, _req, _res, next) => {
+      seen.push(`late handler: ${(err as Error).message}`);
+      next(err);
+    }) satisfies ErrorRequestHandler);
+    await abandon(`${base}/hang`, 50);
+    await eventually(() => seen.length === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(seen, ['handler finally', 'handler finally']);
+    assert.equal((await fetch(`${base}/boom`)).status, 500);
+    assert.deepEqual(seen.slice(2), ['error handler: route broke']);
   });
 
   test('a route that throws without an error handler gets Express’s 500', async (t) => {

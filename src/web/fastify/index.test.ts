@@ -14,8 +14,15 @@ import { allTasks, CancelledError, currentSignal, currentTask, sleep } from '../
 import { Supervisor } from '../index.js';
 import { weftPlugin } from './index.js';
 
+/** Fastify's log lines at error level and above, passed to console.error (the others dropped). */
+const errorsToConsole = {
+  write(line: string): void {
+    if ((JSON.parse(line) as { level: number }).level >= 50) console.error(line);
+  },
+};
+
 describeAdapter('fastify', async (routes, options) => {
-  const app = Fastify();
+  const app = Fastify({ logger: { level: 'info', stream: errorsToConsole } });
   await app.register(weftPlugin, options);
   for (const [path, route] of Object.entries(routes)) {
     app.get(path, async (request, reply) => {
@@ -39,6 +46,39 @@ describe('fastify adapter', () => {
     t.after(() => close(app.server));
     return listen(app.server);
   }
+
+  test("a disconnect reaches Fastify's log at debug level only; other errors stay errors", async (t) => {
+    const lines: Array<{ level: number; msg?: string; err?: { type?: string } }> = [];
+    const app = Fastify({
+      logger: { level: 'debug', stream: { write: (line: string) => lines.push(JSON.parse(line)) } },
+    });
+    await app.register(weftPlugin, { supervisor: new Supervisor() });
+    const events: string[] = [];
+    app.get('/hang', async () => {
+      try {
+        await sleep(10_000);
+      } finally {
+        events.push('handler finally');
+      }
+    });
+    app.get('/boom', async () => {
+      throw new Error('route broke');
+    });
+    const base = await serve(t, app);
+    await abandon(`${base}/hang`, 50);
+    await eventually(() => events.length === 1);
+    await eventually(() => lines.some((l) => l.err?.type === 'CancelledError'));
+    await new Promise((r) => setTimeout(r, 50));
+    const about = lines.filter((l) => l.err?.type === 'CancelledError');
+    assert.deepEqual(
+      about.map((l) => l.level),
+      about.map(() => 20),
+      'debug (20) only',
+    );
+    assert.equal((await fetch(`${base}/boom`)).status, 500);
+    await eventually(() => lines.some((l) => l.msg === 'route broke'));
+    assert.equal(lines.find((l) => l.msg === 'route broke')?.level, 50);
+  });
 
   test('a POST with a JSON body runs its handler in the task', async (t) => {
     const app = Fastify();

@@ -6,6 +6,7 @@
 
 import type {
   FastifyPluginAsync,
+  FastifyReply,
   FastifyRequest,
   onResponseHookHandler,
   preHandlerHookHandler,
@@ -40,6 +41,39 @@ function settle(flow: Flow, status: number, complete: boolean): void {
   flow.wake(undefined);
 }
 
+/** The log methods a disconnect's error could reach, above debug. */
+const LEVELS = ['info', 'warn', 'error', 'fatal'] as const;
+
+type LogFn = (this: unknown, ...args: unknown[]) => void;
+
+/**
+ * A disconnect is not an application error: its `CancelledError` gets
+ * `statusCode` 499 (nginx's "client closed request"), and this request's
+ * `reply.log` writes what concerns that error (`{ err }` is it: Fastify's
+ * error handler logging it) at debug level. Everything else logs as
+ * before.
+ */
+function clientError(scope: RequestScope, reply: FastifyReply): void {
+  const error = scope.disconnectError();
+  if (error === undefined || 'statusCode' in error) return;
+  Object.defineProperty(error, 'statusCode', { value: 499, configurable: true, writable: true });
+  const log = reply.log as unknown as Record<string, unknown>;
+  if (typeof log?.debug !== 'function') return;
+  const debug = log.debug as LogFn;
+  const quiet: PropertyDescriptorMap = {};
+  for (const level of LEVELS) {
+    const write = log[level];
+    if (typeof write !== 'function') continue;
+    quiet[level] = {
+      value(this: unknown, first: unknown, ...rest: unknown[]): void {
+        const about = (first as { err?: unknown } | null)?.err ?? first;
+        (about === error ? debug : (write as LogFn)).call(this, first, ...rest);
+      },
+    };
+  }
+  reply.log = Object.create(log, quiet) as FastifyReply['log'];
+}
+
 /**
  * The Fastify plugin: every request gets `request.backgroundTasks`, run
  * after the response has been sent (from `onResponse`), and every handler
@@ -53,6 +87,9 @@ function settle(flow: Flow, status: number, complete: boolean): void {
  * it is. Bad options reject the registration with a `TypeError` naming the
  * option. A handler that fails gets Fastify's usual error response; its
  * background tasks are skipped (and logged) unless `runOn` says otherwise.
+ * A client that disconnects is not an application error: the handler's
+ * `CancelledError` carries `statusCode` 499 (a client error), and
+ * Fastify's error handler logs it at debug level, as weft does.
  *
  * @example
  * ```ts
@@ -111,7 +148,10 @@ export const weftPlugin: FastifyPluginAsync<WebOptions> = Object.assign(
       (request as WeftRequest)[kFlow] = flow;
       const raw = reply.raw;
       // `onResponse` ends a response sent in full; this is the client gone first.
-      raw.once('close', () => settle(flow, raw.statusCode, raw.writableFinished));
+      raw.once('close', () => {
+        settle(flow, raw.statusCode, raw.writableFinished);
+        clientError(scope, reply);
+      });
       done();
     });
 

@@ -17,7 +17,6 @@ function onError(err: Error, c: { body: (data: null, status: 499 | 500) => Respo
 describeAdapter('hono', (routes, options) => {
   const app = new Hono<{ Variables: WeftVariables }>();
   app.use(backgroundTasks(options));
-  app.onError(onError);
   app.get('*', async (c) => {
     const route = routes[c.req.path];
     if (route === undefined) return c.body(null, 404);

@@ -78,6 +78,22 @@ function nodeResponse(env: unknown): ServerResponse | undefined {
   return undefined;
 }
 
+/**
+ * A disconnect is not an application error: its `CancelledError` gets a
+ * `getResponse()` (an empty 499, nginx's "client closed request"), which
+ * Hono's default error handler answers with instead of logging the error,
+ * as it does for an `HTTPException`.
+ */
+function quietDisconnect(scope: RequestScope): void {
+  const error = scope.disconnectError();
+  if (error === undefined || 'getResponse' in error) return;
+  Object.defineProperty(error, 'getResponse', {
+    value: () => new Response(null, { status: 499 }),
+    configurable: true,
+    writable: true,
+  });
+}
+
 /** `GET /path?query` from a request URL, for task names and logs. */
 function label(method: string, url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2);
@@ -95,10 +111,13 @@ function label(method: string, url: string): string {
  * - on `@hono/node-server` (`c.env.outgoing` is the Node response): once
  *   the response has been sent in full. A client that disconnects before
  *   that cancels the handler: its checkpoints throw `CancelledError` and
- *   the signal aborts. The `CancelledError` then reaches `app.onError`
- *   like any error (Hono's default handler logs it; nobody receives the
- *   response): return early for it there, as in the example. The tasks
- *   still run unless `runOnDisconnect: false`.
+ *   the signal aborts. A disconnect is not an application error: its
+ *   `CancelledError` carries a `getResponse()` (an empty 499), so Hono's
+ *   default error handler answers with that instead of logging it, as for
+ *   an `HTTPException`; weft reports it at debug level (`logger.debug`).
+ *   An `app.onError` of your own still receives it: return early for it
+ *   there, as in the example. The tasks still run unless
+ *   `runOnDisconnect: false`.
  * - anywhere else (`app.request()`, Bun, Deno, workers): as soon as the
  *   handler has produced its `Response` (before the body has been sent),
  *   with its status; a handler that throws counts as status 500. A
@@ -158,6 +177,7 @@ export function backgroundTasks(options?: WebOptions): MiddlewareHandler<WeftEnv
     c.set('signal', scope.signal);
     if (res !== undefined) {
       scope.watch(res);
+      res.once('close', () => quietDisconnect(scope));
       // Errors go on to Hono's error handling; the Node response decides
       // when the tasks run (a disconnect already cancelled the task).
       await scope.task;
