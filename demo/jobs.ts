@@ -189,20 +189,16 @@ export function jobsRoutes(jobs: Jobs): Record<string, DemoRoute> {
   };
 }
 
-/** The demo's jobs, started: the routes, and how to stop the worker early at shutdown. */
+/** The demo's jobs, started: their routes. */
 export interface DemoJobs {
   routes: Record<string, DemoRoute>;
-  /**
-   * On SIGTERM or SIGINT, stop the worker's claims at once and give its
-   * running jobs `graceMs`. Call it after `installShutdownHandlers`, which
-   * owns the process's exit.
-   */
-  stopOnSignals(graceMs: number): void;
 }
 
 /**
  * Open the demo's job store and run its worker as a task of `supervisor`,
- * so that the app's shutdown drains it.
+ * so that the app's shutdown drains it: the Supervisor's `stopping` stops
+ * the worker's claims at once and gives its running jobs what is left of
+ * the grace; a job cut off is released, and runs on the next start.
  */
 export async function startJobs(supervisor: Supervisor): Promise<DemoJobs> {
   let url = process.env.WEFT_JOBS_URL;
@@ -220,14 +216,5 @@ export async function startJobs(supervisor: Supervisor): Promise<DemoJobs> {
   supervisor.onShutdown(() => jobs.close());
   return {
     routes: jobsRoutes(jobs),
-    stopOnSignals(graceMs) {
-      // The Supervisor cancels its tasks only when the grace period is over
-      // (for the worker, stop({ graceMs: 0 }): its jobs released), so a
-      // worker left to it would hold every shutdown for the whole grace and
-      // count as cancelled work. Stop it when the shutdown starts instead.
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(signal, () => void worker?.stop({ graceMs }));
-      }
-    },
   };
 }

@@ -71,7 +71,6 @@ const supervisor = new Supervisor({ concurrency: 5, maxPending: 100, historySize
 const jobs = await startJobs(supervisor);
 const app = await mount(FRAMEWORK, { ...demoRoutes(supervisor), ...jobs.routes }, supervisor);
 installShutdownHandlers(app.server, supervisor, { graceMs: GRACE_MS });
-jobs.stopOnSignals(GRACE_MS);
 await app.listen(PORT, HOST);
 const { port } = app.server.address() as { port: number };
 console.log(

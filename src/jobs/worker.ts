@@ -20,6 +20,7 @@ import { sleep } from '../sleep.js';
 import { createTask, currentTask, type Task } from '../tasks.js';
 import { timeout } from '../timeouts.js';
 import { wait } from '../wait.js';
+import { supervisorOf } from '../web/supervisor.js';
 import { checkOptionalInteger, Job, msOption } from './define.js';
 import { LeaseLostError } from './errors.js';
 import type { Jobs } from './jobs.js';
@@ -264,6 +265,19 @@ export class JobWorker {
         createTask(() => this._renewLoop(), { name: `${this._owner} leases` }),
         createTask(() => this._cancelLoop(), { name: `${this._owner} cancels` }),
       ];
+      // In a Supervisor's task (`supervisor.spawn(() => worker.run())`): its
+      // shutdown stops the claims at once and gives the handlers what is
+      // left of its grace, so the app and its jobs drain together.
+      const supervisor = supervisorOf(currentTask());
+      const onStopping = (): void => {
+        // A margin before the supervisor's own deadline: the releases are
+        // stored and run() has ended by then, so the shutdown counts no
+        // cancelled task (and the process exits 0).
+        const left = supervisor!._deadline - performance.now();
+        void this.stop({ graceMs: Math.max(0, left - Math.min(1_000, Math.max(50, left / 5))) });
+      };
+      if (supervisor?.stopping.aborted) onStopping();
+      else supervisor?.stopping.addEventListener('abort', onStopping, { once: true });
       try {
         await this._stopped.wait();
       } catch (error) {
@@ -271,6 +285,8 @@ export class JobWorker {
         // Cancelling run() is stop({ graceMs: 0 }): reject once the releases are stored.
         await this.stop({ graceMs: 0 });
         throw error;
+      } finally {
+        supervisor?.stopping.removeEventListener('abort', onStopping);
       }
     };
     return currentTask() === undefined

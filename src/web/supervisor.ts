@@ -242,6 +242,14 @@ export function checkGrace(name: string, value: unknown): Error | undefined {
   return undefined;
 }
 
+/** Which supervisor spawned a task (weft/jobs finds its worker's through it). */
+const owners = new WeakMap<Task<unknown>, Supervisor>();
+
+/** @internal The supervisor that spawned `task`, if one did. */
+export function supervisorOf(task: Task<unknown> | undefined): Supervisor | undefined {
+  return task === undefined ? undefined : owners.get(task);
+}
+
 /**
  * Owns background tasks: strong references, error reporting, an optional
  * concurrency limit with a bounded backlog, statistics, and a graceful
@@ -282,6 +290,10 @@ export class Supervisor {
   /** @internal */ _shutdown: Promise<ShutdownResult> | undefined = undefined;
   /** @internal Resources to close after the tasks, in registration order. */
   _hooks: ShutdownHook[] = [];
+  /** @internal Aborted when `shutdown()` begins (`stopping`). */
+  readonly _stopping = new AbortController();
+  /** @internal When the grace period ends (performance.now()), once shut down. */
+  _deadline = Number.POSITIVE_INFINITY;
 
   constructor(options: SupervisorOptions = {}) {
     const error = firstError(
@@ -305,6 +317,34 @@ export class Supervisor {
   /** True once `shutdown()` was called: `spawn` refuses new work. */
   get closed(): boolean {
     return this._closed;
+  }
+
+  /**
+   * Aborts when `shutdown()` begins, before the grace period: the cue for
+   * long-running work (a loop, a job worker) to stop taking new work and
+   * finish what it has within the grace. A `weft/jobs` worker running in
+   * one of this supervisor's tasks does so by itself.
+   *
+   * @example
+   * ```ts
+   * import { sleep } from 'weft';
+   * import { Supervisor } from 'weft/web';
+   *
+   * const supervisor = new Supervisor();
+   * supervisor.spawn(async () => {
+   *   let rounds = 0;
+   *   while (!supervisor.stopping.aborted) {
+   *     rounds++; // poll a queue, flush a buffer...
+   *     await sleep(10);
+   *   }
+   *   console.log('loop left cleanly:', rounds > 0); // loop left cleanly: true
+   * });
+   * await sleep(50);
+   * console.log((await supervisor.shutdown({ graceMs: 1_000 })).cancelled); // 0
+   * ```
+   */
+  get stopping(): AbortSignal {
+    return this._stopping.signal;
   }
 
   /**
@@ -400,6 +440,7 @@ export class Supervisor {
             }
           };
     const task: Task<T> = new Task<T>(body, { name: options?.name });
+    owners.set(task as Task<unknown>, this);
     record.id = task.id;
     record.name = task.name;
     this._live.set(task as Task<unknown>, record);
@@ -452,7 +493,13 @@ export class Supervisor {
   /** @internal Start the shutdown (once); `note` says where the rest of the grace went. */
   _shutdownFor(graceMs: number, note: string | undefined): Promise<ShutdownResult> {
     this._closed = true;
-    this._shutdown ??= this._drain(graceMs, note);
+    if (this._shutdown === undefined) {
+      this._deadline = performance.now() + graceMs;
+      this._shutdown = this._drain(graceMs, note);
+      // After the drain has started: a listener that spawns nothing new and
+      // stops its loops sees the grace period already running.
+      this._stopping.abort();
+    }
     return this._shutdown;
   }
 
