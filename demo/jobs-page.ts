@@ -2,7 +2,7 @@
 
 import type { JobState } from '../src/jobs/index.js';
 import type { JobView } from './jobs.js';
-import { escapeHtml } from './tasks-page.js';
+import { escapeHtml, refreshingPage } from './tasks-page.js';
 
 const STATES: JobState[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
 
@@ -56,24 +56,14 @@ export function renderJobsPage(counts: Record<JobState, number>, jobs: JobView[]
       </tr>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta http-equiv="refresh" content="2">
-  <title>weft: durable jobs</title>
-  <style>
-    body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
-    table { border-collapse: collapse; min-width: 50rem; }
-    th, td { text-align: left; padding: .3rem .8rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+  return refreshingPage(
+    'weft: durable jobs',
+    `table { min-width: 50rem; }
+    td { vertical-align: top; }
     form { margin: 0; }
-    .running .state { color: #06c; } .pending .state { color: #888; }
     .succeeded .state { color: #080; } .failed .state { color: #c00; } .cancelled .state { color: #a60; }
-    .times { color: #666; font-size: 12px; }
-  </style>
-</head>
-<body>
-  <h1>Durable jobs</h1>
+    .times { color: #666; font-size: 12px; }`,
+    `  <h1>Durable jobs</h1>
   <p id="counts">${stats}</p>
   <table>
     <thead><tr><th>#</th><th>job</th><th>payload</th><th>state</th><th>attempts</th><th>progress</th><th>error</th><th>times (UTC)</th><th></th></tr></thead>
@@ -81,8 +71,6 @@ export function renderJobsPage(counts: Record<JobState, number>, jobs: JobView[]
 ${rows || '      <tr><td colspan="9">No job yet: try <a href="/signup?email=ada@example.com">/signup?email=ada@example.com</a>.</td></tr>'}
     </tbody>
   </table>
-  <p>Newest first; refreshes every 2 s. Background tasks (not durable): <a href="/tasks">/tasks</a>.</p>
-</body>
-</html>
-`;
+  <p>Newest first; refreshes every 2 s. Background tasks (not durable): <a href="/tasks">/tasks</a>.</p>`,
+  );
 }
