@@ -1,25 +1,16 @@
 /** Helpers for the demo's tests: the demo (`npm start`) as a real process on this machine. */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { eventually } from './web-helpers.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { type ServerProcess, startServerProcess } from './web-helpers.js';
 
 /** Debian's chromium, driven by playwright-core (`npm test` installs it). */
 export const CHROMIUM = '/usr/bin/chromium';
 
 export const FRAMEWORKS = ['node', 'express', 'fastify', 'hono'] as const;
 
-export interface Demo {
-  base: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+export type Demo = ServerProcess;
 
 let scratch: string | undefined;
 let stores = 0;
@@ -42,22 +33,7 @@ export function tempJobsUrl(): string {
  * start gets its own job store unless `env` names one (`WEFT_JOBS_URL`).
  */
 export async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', WEFT_JOBS_URL: tempJobsUrl(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await eventually(() => /listening on (http:\/\/\S+)/.test(output), 15_000);
-  const base = /listening on (http:\/\/\S+)/.exec(output)![1]!;
-  return { base, child, output: () => output, exited };
+  return startServerProcess('demo/server.ts', { PORT: '0', WEFT_JOBS_URL: tempJobsUrl(), ...env });
 }
 
 /** Kill the demo (no drain) and wait for it to be gone. */

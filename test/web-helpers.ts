@@ -1,5 +1,6 @@
 /** Helpers for the web adapter tests: real servers on 127.0.0.1, real HTTP. */
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import { CancelledError, currentSignal, sleep } from '../src/index.js';
@@ -84,4 +85,40 @@ export async function checkpointAfterDisconnect(events: string[]): Promise<void>
   } catch (err) {
     events.push(`cancelled: ${err instanceof CancelledError}`);
   }
+}
+
+/** A server script running as its own process (the demo, a test fixture). */
+export interface ServerProcess {
+  base: string;
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Run `script` (a TypeScript file, from the project's root) with `env` and
+ * wait until it prints `listening on http://…`.
+ */
+export async function startServerProcess(
+  script: string,
+  env: Record<string, string | undefined>,
+): Promise<ServerProcess> {
+  const root = new URL('..', import.meta.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await eventually(() => /listening on (http:\/\/\S+)/.test(output), 15_000);
+  const base = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+  return { base, child, output: () => output, exited };
 }

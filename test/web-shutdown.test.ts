@@ -2,43 +2,26 @@
 // server process per adapter, real keep-alive clients on 127.0.0.1, a real
 // SIGTERM. Loops are bounded in count and time.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, type TestContext, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { sleep } from '../src/index.js';
 import { installShutdownHandlers, Supervisor } from '../src/web/index.js';
 import { withBackgroundTasks } from '../src/web/node/index.js';
-import { eventually, listen, memoryLogger } from './web-helpers.js';
+import {
+  eventually,
+  listen,
+  memoryLogger,
+  type ServerProcess,
+  startServerProcess,
+} from './web-helpers.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const FRAMEWORKS = ['node', 'express', 'fastify', 'hono'] as const;
 
-interface Server {
-  base: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Server = ServerProcess;
 
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/fixtures/web/keepalive-server.ts'],
-    { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await eventually(() => /listening on (http:\/\/\S+)/.test(output), 15_000);
-  const base = /listening on (http:\/\/\S+)/.exec(output)![1]!;
-  return { base, child, output: () => output, exited };
+function startServer(env: Record<string, string>): Promise<Server> {
+  return startServerProcess('test/fixtures/web/keepalive-server.ts', env);
 }
 
 /** One answer a keep-alive client got. */
