@@ -31,6 +31,7 @@ import {
   JobValidationError,
   type JobWorker,
   LeaseLostError,
+  type OpenJobsOptions,
   type WorkerOptions,
 } from '../src/jobs/index.js';
 
@@ -39,6 +40,8 @@ export interface StoreUnderTest {
   jobs: Jobs;
   /** Its URL, for worker processes (test/fixtures/jobs/worker.ts). */
   url: string;
+  /** The options it was opened with (PostgreSQL: its schema), for worker processes. */
+  options?: OpenJobsOptions;
   /** Another connection to the same store. */
   another(): Promise<Jobs>;
   /** Close every connection and remove the store. */
@@ -476,6 +479,33 @@ export function conformance(name: string, withStore: WithStore): void {
           await until(async () => (await jobs.counts()).succeeded === 60, 'all ran');
           assert.equal(most, 4);
           await running.stop();
+        }));
+
+      test('a worker whose every slot is busy keeps serving when an enqueue wakes it', () =>
+        withStore(async ({ url, options }) => {
+          // In a child process: a frozen event loop (the old failure) is then
+          // a kill after the limit, not a hung test file.
+          const child = spawn(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              fileURLToPath(new URL('./fixtures/jobs/wake-when-full.ts', import.meta.url)),
+              JSON.stringify({ url, options }),
+            ],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          let out = '';
+          child.stdout!.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+          });
+          const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+          const code = await new Promise<number | null>((resolve) =>
+            child.once('exit', (c) => resolve(c)),
+          );
+          clearTimeout(killer);
+          assert.equal(code, 0, 'the worker process finished both jobs (it was killed if frozen)');
+          assert.equal(out.trim(), 'ok');
         }));
 
       test('a job no worker knows waits; it is never lost', () =>

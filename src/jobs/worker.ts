@@ -423,6 +423,13 @@ export class JobWorker {
         // A full claim: more jobs may be waiting, claim again when a slot frees.
         this._backlog = claimed.length === free;
         if (this._backlog) continue;
+      } else {
+        // Every slot is busy: a wake-up now (an enqueue) cannot be served,
+        // so it is dropped and the next freed slot claims instead. Without
+        // the clear, a set event made this loop spin without awaiting and
+        // froze the process (a full worker woken by an enqueue).
+        this._wakeEvent.clear();
+        this._backlog = true;
       }
       if (this._wakeEvent.isSet()) continue;
       try {
