@@ -90,6 +90,8 @@ export interface WorkerProcess {
 
 export interface WorkerProcessOptions {
   url: string;
+  /** openJobs options (PostgreSQL: the schema). */
+  options?: OpenJobsOptions;
   leaseMs?: number;
   pollMs?: number;
   concurrency?: number;
@@ -649,14 +651,14 @@ export function conformance(name: string, withStore: WithStore): void {
         }));
 
       test('an expired lease (a stalled event loop) is claimed again; the late outcome is dropped as LeaseLostError', () =>
-        withStore(async ({ jobs, url }) => {
+        withStore(async ({ jobs, url, options }) => {
           const errors: unknown[] = [];
           const log = join(mkdtempSync(join(tmpdir(), 'weft-jobs-log-')), 'events');
           let child: WorkerProcess | undefined;
           const stalls = defineJob('stalls', (_p: null, ctx) => {
             // Stall this event loop (no renewal: the lease expires) until
             // another process has claimed the job again.
-            child = spawnWorker({ url, leaseMs: 200, pollMs: 20, log });
+            child = spawnWorker({ url, options, leaseMs: 200, pollMs: 20, log });
             blockUntil(() => readEvents(log).some((e) => e.start === ctx.id), 30_000);
             return 'stalled one';
           });
@@ -684,13 +686,13 @@ export function conformance(name: string, withStore: WithStore): void {
         }));
 
       test('the last attempt whose lease expired fails the job with LeaseExpiredError', () =>
-        withStore(async ({ jobs, url }) => {
+        withStore(async ({ jobs, url, options }) => {
           const log = join(mkdtempSync(join(tmpdir(), 'weft-jobs-log-')), 'events');
           let child: WorkerProcess | undefined;
           const dies = defineJob(
             'dies',
             () => {
-              child = spawnWorker({ url, leaseMs: 200, pollMs: 20, log });
+              child = spawnWorker({ url, options, leaseMs: 200, pollMs: 20, log });
               // Stalled past the lease while the other process's claims sweep it.
               blockUntil(() => readEvents(log).some((e) => 'ready' in e), 30_000);
               blockEventLoop(1_000);

@@ -9,7 +9,19 @@
 export { defineJob, Job } from './define.js';
 export { JobFailedError, JobNotFoundError, JobValidationError, LeaseLostError } from './errors.js';
 export { JobHandle, type ResultOptions } from './handle.js';
-export { Jobs, type OpenJobsOptions, openJobs, type PruneOptions } from './jobs.js';
+export {
+  Jobs,
+  type OpenJobsOptions,
+  type OpenJobsPoolOptions,
+  openJobs,
+  type PruneOptions,
+} from './jobs.js';
+export type {
+  PostgresClient,
+  PostgresPool,
+  PostgresPoolClient,
+  PostgresResult,
+} from './postgres/types.js';
 export type { Schedule } from './schedules.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type {

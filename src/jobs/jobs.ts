@@ -14,6 +14,7 @@ import { checkInteger, checkOptionalInteger, checkOptionalName, Job, msOption } 
 import { JobNotFoundError, JobValidationError } from './errors.js';
 import { JobHandle } from './handle.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, toJson } from './json.js';
+import type { PostgresPool } from './postgres/types.js';
 import type { JobStore, NewJob } from './store.js';
 import {
   type EnqueueOptions,
@@ -27,16 +28,33 @@ import { JobWorker, type WorkerOptions } from './worker.js';
 /** Options of {@link openJobs}. */
 export interface OpenJobsOptions {
   /**
-   * PostgreSQL: the schema that holds weft's tables.
+   * PostgreSQL: the schema that holds weft's tables (created if missing).
+   * Ignored by the SQLite store.
    * @default 'weft'
    */
   schema?: string;
+  /**
+   * PostgreSQL: how long `openJobs` waits for a connection before it
+   * rejects (and each later connection of the pool it makes).
+   * @default 10000
+   */
+  connectTimeoutMs?: number;
   /**
    * The largest payload accepted, in bytes of JSON: a bigger one is a
    * `RangeError` at enqueue (keep large data elsewhere; pass a reference).
    * @default 1048576 (1 MiB)
    */
   maxPayloadBytes?: number;
+}
+
+/** Options of {@link openJobs} with a pool of your own: `openJobs({ pool, schema })`. */
+export interface OpenJobsPoolOptions extends Omit<OpenJobsOptions, 'connectTimeoutMs'> {
+  /**
+   * A `pg.Pool` the app already has. The store borrows connections from
+   * it (and opens one more, with the pool's settings, for LISTEN while a
+   * worker runs); `close()` leaves the pool open.
+   */
+  pool: PostgresPool;
 }
 
 /** Options of {@link Jobs.prune}. */
@@ -273,10 +291,14 @@ export class Jobs {
     const given = readEnqueueOptions(options);
     const error = firstError(checkJob(job), checkEnqueueOptions(given));
     if (error !== undefined) throw error;
-    if (given.tx !== undefined && this._store.kind !== 'postgres') {
-      throw new TypeError(
-        `\`options.tx\` is for the PostgreSQL store (a pg client inside a transaction); this store is ${this._store.kind}`,
-      );
+    if (given.tx !== undefined) {
+      const txError =
+        this._store.checkTx === undefined
+          ? new TypeError(
+              `\`options.tx\` is for the PostgreSQL store (a pg client inside a transaction); this store is ${this._store.kind}`,
+            )
+          : this._store.checkTx(given.tx);
+      if (txError !== undefined) throw txError;
     }
     this._checkOpen();
     const rows: NewJob[] = [];
@@ -388,7 +410,8 @@ async function validate<P>(job: Job<P, unknown>, payload: unknown, path: string)
  * Open a job store, creating or migrating its tables (numbered migrations,
  * safe when many processes open it at once). `url`: `sqlite:PATH`,
  * `sqlite::memory:`, or `postgres://…` / `postgresql://…`; default
- * `process.env.WEFT_JOBS_URL`, else `sqlite:weft-jobs.db`.
+ * `process.env.WEFT_JOBS_URL`, else `sqlite:weft-jobs.db`. With
+ * PostgreSQL, `{ pool }` opens the store on a `pg.Pool` the app already has.
  *
  * @example
  * ```ts
@@ -399,37 +422,83 @@ async function validate<P>(job: Job<P, unknown>, payload: unknown, path: string)
  * await jobs.close();
  * ```
  */
-export async function openJobs(url?: string, options?: OpenJobsOptions): Promise<Jobs> {
-  const target = url ?? process.env.WEFT_JOBS_URL ?? 'sqlite:weft-jobs.db';
+export async function openJobs(url?: string, options?: OpenJobsOptions): Promise<Jobs>;
+export async function openJobs(options: OpenJobsPoolOptions): Promise<Jobs>;
+export async function openJobs(
+  first?: string | OpenJobsPoolOptions,
+  second?: OpenJobsOptions,
+): Promise<Jobs> {
+  const withPool = typeof first === 'object' && first !== null;
+  const target = withPool
+    ? undefined
+    : (first ?? process.env.WEFT_JOBS_URL ?? 'sqlite:weft-jobs.db');
+  const options: OpenJobsOptions | undefined = withPool ? first : second;
+  const pool = withPool ? first.pool : undefined;
   const maxPayloadBytes = options?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const error = firstError(
-    typeof target === 'string'
+    withPool || typeof target === 'string'
       ? undefined
-      : new TypeError(`Expected \`url\` to be a string, got ${show(target)}`),
+      : new TypeError(
+          `Expected \`url\` to be a string (or { pool } with a pg.Pool), got ${show(target)}`,
+        ),
+    withPool && second !== undefined
+      ? new TypeError('Give openJobs({ pool, ...options }) alone, without a second argument')
+      : undefined,
     checkOptions('options', options),
-    options?.schema === undefined || typeof options.schema === 'string'
-      ? undefined
-      : new TypeError(`Expected \`options.schema\` to be a string, got ${show(options.schema)}`),
+    withPool &&
+      (typeof pool !== 'object' ||
+        pool === null ||
+        typeof (pool as { connect?: unknown }).connect !== 'function' ||
+        typeof (pool as { query?: unknown }).query !== 'function')
+      ? new TypeError(`Expected \`options.pool\` to be a pg.Pool, got ${show(pool)}`)
+      : undefined,
+    checkSchema(options?.schema),
     checkOptionalInteger('options.maxPayloadBytes', options?.maxPayloadBytes, 1),
+    checkOptionalInteger('options.connectTimeoutMs', options?.connectTimeoutMs, 1),
   );
   if (error !== undefined) throw error;
-  if (target.startsWith('sqlite:')) {
-    let path = target.slice('sqlite:'.length);
+  const schema = options?.schema ?? 'weft';
+  const connectTimeoutMs = options?.connectTimeoutMs ?? 10_000;
+  if (pool !== undefined) {
+    const { openPostgresStore } = await import('./postgres/index.js');
+    return new Jobs(await openPostgresStore({ pool }, schema, connectTimeoutMs), maxPayloadBytes);
+  }
+  const url = target as string;
+  if (url.startsWith('sqlite:')) {
+    let path = url.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2); // sqlite:///abs/path
     if (path.length === 0) {
       throw new RangeError(
-        `Expected \`url\` to name a file (sqlite:PATH or sqlite::memory:), got ${show(target)}`,
+        `Expected \`url\` to name a file (sqlite:PATH or sqlite::memory:), got ${show(url)}`,
       );
     }
     const { openSqliteStore } = await import('./sqlite/index.js');
     return new Jobs(await openSqliteStore(path), maxPayloadBytes);
   }
-  if (target.startsWith('postgres://') || target.startsWith('postgresql://')) {
-    throw new RangeError(
-      `The PostgreSQL job store is not in this version of weft yet: use sqlite:PATH (got ${show(target)})`,
-    );
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    if (!URL.canParse(url)) {
+      throw new RangeError(
+        `Expected \`url\` to be a valid postgres:// URL (postgres://user:password@host:5432/database), got an unparsable one`,
+      );
+    }
+    const { openPostgresStore } = await import('./postgres/index.js');
+    return new Jobs(await openPostgresStore({ url }, schema, connectTimeoutMs), maxPayloadBytes);
   }
   throw new RangeError(
-    `Expected \`url\` to start with sqlite:, postgres:// or postgresql://, got ${show(target)}`,
+    `Expected \`url\` to start with sqlite:, postgres:// or postgresql://, got ${show(url)}`,
   );
+}
+
+/** A PostgreSQL schema name weft can use: 1 to 63 bytes, no NUL. */
+function checkSchema(schema: unknown): Error | undefined {
+  if (schema === undefined) return undefined;
+  if (typeof schema !== 'string') {
+    return new TypeError(`Expected \`options.schema\` to be a string, got ${show(schema)}`);
+  }
+  if (schema.length === 0 || Buffer.byteLength(schema) > 63 || schema.includes('\0')) {
+    return new RangeError(
+      `Expected \`options.schema\` to be a PostgreSQL identifier of 1 to 63 bytes without NUL, got ${show(schema)}`,
+    );
+  }
+  return undefined;
 }

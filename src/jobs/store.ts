@@ -127,11 +127,34 @@ export interface JobStore {
   lastTick(schedule: string): Promise<number | undefined>;
   /** Advance a schedule from `previous` to `tick` and enqueue its job, atomically; false if another worker did. */
   advanceSchedule(tick: ScheduleTick): Promise<boolean>;
+  /**
+   * Hear of changes made by other processes as they happen (PostgreSQL:
+   * LISTEN/NOTIFY), while at least one subscriber is left. Optional: a
+   * store without it is polled. Returns the unsubscribe.
+   */
+  subscribe?(events: StoreEvents): () => void;
+  /** A store that takes `enqueue(…, tx)`: why `tx` is not a usable transaction, if it is not. */
+  checkTx?(tx: unknown): Error | undefined;
   close(): Promise<void>;
 }
 
+/** What a store that pushes changes tells a running worker. */
+export interface StoreEvents {
+  /** A job may be claimable now (enqueued, retried, released), or notifications were missed. */
+  ready(): void;
+  /** A cancel was requested for job `id`. */
+  cancel(id: string): void;
+  /** The push channel failed (the polls go on); reported once per outage. */
+  failed(error: unknown): void;
+}
+
+/** The error stored on a job cancelled through `cancel(id)`. */
+export function cancelledByRequest(): StoredError {
+  return { name: 'CancelledError', message: 'The job was cancelled' };
+}
+
 /** The error recorded for a job whose last attempt's lease expired. */
-export function leaseExpiredError(attempt: number): StoredError {
+export function leaseExpiredError(attempt: number | string): StoredError {
   return {
     name: 'LeaseExpiredError',
     message: `The lease of attempt ${attempt} expired before it finished: its worker died, or its event loop stalled for longer than leaseMs`,

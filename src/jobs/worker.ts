@@ -278,6 +278,13 @@ export class JobWorker {
       };
       if (supervisor?.stopping.aborted) onStopping();
       else supervisor?.stopping.addEventListener('abort', onStopping, { once: true });
+      // A store that pushes changes (PostgreSQL's LISTEN/NOTIFY) wakes the
+      // claims and carries cancels at once; the polls stay as the fallback.
+      const unsubscribe = this._jobs._store.subscribe?.({
+        ready: () => this._wake(),
+        cancel: (id) => this._cancelRequested(id),
+        failed: (error) => this._storeFailed(error),
+      });
       try {
         await this._stopped.wait();
       } catch (error) {
@@ -287,6 +294,7 @@ export class JobWorker {
         throw error;
       } finally {
         supervisor?.stopping.removeEventListener('abort', onStopping);
+        unsubscribe?.();
       }
     };
     return currentTask() === undefined
@@ -336,7 +344,12 @@ export class JobWorker {
   /** @internal `jobs.cancel(id)` in this process: cancel the attempt at once if it runs here. */
   _cancelRequested(id: string): void {
     const attempt = this._running.get(id);
-    if (attempt !== undefined) this._cancel(attempt, 'cancel', 'the job was cancelled');
+    // Once per attempt: the request can arrive twice (this process's cancel()
+    // and the store's notification), and a handler that caught the first
+    // CancelledError must not get a second one in its cleanup.
+    if (attempt !== undefined && attempt.reason !== 'cancel') {
+      this._cancel(attempt, 'cancel', 'the job was cancelled');
+    }
   }
 
   /** @internal Report to `onError`, which must never take the worker down. */

@@ -16,6 +16,7 @@ import {
   type CancelOutcome,
   type Claimed,
   type ClaimRequest,
+  cancelledByRequest,
   type Enqueued,
   type Finish,
   type JobStore,
@@ -432,11 +433,6 @@ export class SqliteStore implements JobStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-/** The error stored on a job cancelled through `cancel(id)`. */
-function cancelledByRequest(): StoredError {
-  return { name: 'CancelledError', message: 'The job was cancelled' };
 }
 
 /** Every statement, prepared once per connection. */
