@@ -30,6 +30,7 @@ import {
   openJobs,
 } from '../src/jobs/index.js';
 import { delay } from './helpers.js';
+import { dropSchema, freshSchema, POSTGRES_URL, sql } from './postgres-helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** tsx, resolved here: the command also runs with another working directory. */
@@ -625,7 +626,7 @@ describe('weft jobs: which store, and stores it refuses', { timeout: 300_000 }, 
     );
   });
 
-  test('URLs it cannot use: memory, no path, another scheme (usage); PostgreSQL (not in this version)', async () => {
+  test('URLs it cannot use: memory, no path, another scheme (usage)', async () => {
     assertUsage(
       await jobsCmd('sqlite::memory:', 'list'),
       /sqlite::memory: is a store in the memory of one process/,
@@ -646,12 +647,66 @@ describe('weft jobs: which store, and stores it refuses', { timeout: 300_000 }, 
       await weft(['jobs', 'counts'], { env: { WEFT_JOBS_URL: '' } }),
       /WEFT_JOBS_URL is set but empty/,
     );
-    const pg = await jobsCmd('postgres://localhost/app', 'counts');
-    assert.equal(pg.code, EXIT_CODES.STORE);
-    assert.match(
-      pg.stderr,
-      /^weft: Cannot open the job store at postgres:\/\/localhost\/app: The PostgreSQL job store is not in this version/,
-    );
+  });
+
+  test('PostgreSQL: a store in its schema is listed and acted on; a schema without one is refused untouched', async () => {
+    const schema = freshSchema('cli');
+    const jobs = await openJobs(POSTGRES_URL, { schema });
+    try {
+      const mail = defineJob('mail', (to: string) => to);
+      const handle = await jobs.enqueue(mail, 'ada@example.com', { delayMs: 60_000 });
+      const counts = await weft([
+        'jobs',
+        'counts',
+        '--json',
+        '--url',
+        POSTGRES_URL,
+        '--schema',
+        schema,
+      ]);
+      assert.equal(counts.code, 0, counts.stderr);
+      assert.deepEqual(JSON.parse(counts.stdout), {
+        pending: 1,
+        running: 0,
+        succeeded: 0,
+        failed: 0,
+        cancelled: 0,
+      });
+      const cancel = await weft([
+        'jobs',
+        'cancel',
+        handle.id,
+        '--url',
+        POSTGRES_URL,
+        '--schema',
+        schema,
+      ]);
+      assert.equal(cancel.code, 0, cancel.stderr);
+      assert.equal(await handle.status(), 'cancelled');
+
+      const missing = `${schema}_none`;
+      const refused = await weft(['jobs', 'list', '--url', POSTGRES_URL, '--schema', missing]);
+      assert.equal(refused.code, EXIT_CODES.NO_STORE, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`the schema "${missing}" holds no weft tables`));
+      const { rows } = await sql('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [
+        missing,
+      ]);
+      assert.equal(rows[0].n, 0, 'weft jobs created nothing');
+
+      const down = await jobsCmd('postgres://u:secret@127.0.0.1:1/app', 'counts');
+      assert.equal(down.code, EXIT_CODES.STORE);
+      assert.match(
+        down.stderr,
+        /^weft: Cannot open the job store at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/app: .*refused/,
+      );
+      assertUsage(
+        await weft(['jobs', 'counts', '--url', POSTGRES_URL, '--schema', '']),
+        /`--schema` to be a PostgreSQL schema name/,
+      );
+    } finally {
+      await jobs.close();
+      await dropSchema(schema);
+    }
   });
 });
 

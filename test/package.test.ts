@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { dropSchema, freshSchema, POSTGRES_URL, sql } from './postgres-helpers.js';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 
@@ -122,5 +123,27 @@ test('weft/jobs from dist/ runs a job on the SQLite store', async () => {
     await worker.stop();
     await running;
     await jobs.close();
+  }
+});
+
+test('weft/jobs from dist/ migrates and runs a job on PostgreSQL (the .sql migrations ship in dist/)', async () => {
+  const specifier = 'weft/jobs';
+  const { defineJob, openJobs } = (await import(
+    specifier
+  )) as typeof import('../src/jobs/index.js');
+  const schema = freshSchema('dist');
+  const jobs = await openJobs(POSTGRES_URL, { schema });
+  const double = defineJob('double', (n: number) => n * 2);
+  const worker = jobs.worker({ jobs: [double], pollMs: 10 });
+  const running = worker.run();
+  try {
+    assert.equal(await (await jobs.enqueue(double, 21)).result(), 42);
+    const { rows } = await sql(`SELECT count(*)::int AS n FROM "${schema}".weft_migrations`);
+    assert.ok(rows[0].n >= 7, 'every migration file was applied');
+  } finally {
+    await worker.stop();
+    await running;
+    await jobs.close();
+    await dropSchema(schema);
   }
 });

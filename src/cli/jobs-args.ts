@@ -29,6 +29,8 @@ export type JobsCommand =
       command: JobsSubcommand;
       /** The store, as given by `--url` (undefined: `WEFT_JOBS_URL`, else the default). */
       url: string | undefined;
+      /** PostgreSQL: the schema of the store (`--schema`; absent: 'weft'). */
+      schema?: string;
       /** Print JSON instead of text. */
       json: boolean;
       /** `show`, `cancel`, `retry`: the job's id. */
@@ -41,7 +43,8 @@ const TAKES_ID: ReadonlySet<JobsSubcommand> = new Set(['show', 'cancel', 'retry'
 
 const URL_NOTE = `The store: --url URL, else the environment variable WEFT_JOBS_URL, else
 ${DEFAULT_JOBS_URL} (a file in the working directory), as openJobs() does.
-sqlite:PATH must name an existing job store: weft jobs never creates a file.`;
+sqlite:PATH must name an existing job store: weft jobs never creates a file;
+postgres://... must hold one in its schema: weft jobs never creates tables.`;
 
 const JOBS_EXIT_NOTE = `Exit status: 0 ok, 1 unexpected error, ${EXIT_CODES.USAGE} bad arguments, ${EXIT_CODES.NO_STORE} no job store at
 the URL (no such file, or not one weft made), ${EXIT_CODES.STORE} the store cannot be opened
@@ -50,6 +53,7 @@ id, ${EXIT_CODES.FINISHED} cancel: the job had already finished, ${EXIT_CODES.NO
 retryable.`;
 
 const COMMON_OPTIONS = `  --url URL       the job store (see below)
+  --schema NAME   PostgreSQL: the schema that holds the store (default weft)
   --json          print JSON instead of text
   -h, --help      show this help`;
 
@@ -227,6 +231,15 @@ export function parseJobsCommand(args: readonly string[]): JobsCommand {
     throw usage('Expected `--url` to be a job store URL, got an empty string', command);
   }
   const parsedCommand: JobsCommand = { command, url, json: values.json === true };
+  if (values.schema !== undefined) {
+    if (values.schema.length === 0 || Buffer.byteLength(values.schema) > 63) {
+      throw usage(
+        `Expected \`--schema\` to be a PostgreSQL schema name of 1 to 63 bytes, got '${values.schema}'`,
+        command,
+      );
+    }
+    parsedCommand.schema = values.schema;
+  }
   if (TAKES_ID.has(command)) {
     if (rest.length === 0) throw usage(`Expected a job id: weft jobs ${command} ID`, command);
     if (rest.length > 1) {
@@ -295,6 +308,7 @@ function parse(args: readonly string[]) {
     strict: true,
     options: {
       url: { type: 'string' },
+      schema: { type: 'string' },
       json: { type: 'boolean' },
       state: { type: 'string', multiple: true },
       name: { type: 'string' },

@@ -74,7 +74,9 @@ function chooseUrl(given: string | undefined): { url: string; from: string } {
 /** SQLite's own message for an error, without weft's advice to code that calls openJobs. */
 function storeMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/ Give openJobs another path\.$/, '');
+  return message
+    .replace(/ Give openJobs another path\.$/, '')
+    .replace(/^Cannot open the PostgreSQL job store at \S+: /, '');
 }
 
 /**
@@ -129,18 +131,68 @@ async function checkStoreFile(path: string, url: string, from: string): Promise<
   }
 }
 
+/**
+ * Check that the PostgreSQL database at `url` holds a weft store in
+ * `schema` before `openJobs` (which would create one) runs. A database
+ * that cannot be reached is left to `openJobs`, which says why.
+ */
+async function checkStoreSchema(url: string, schema: string, from: string): Promise<void> {
+  let pg: typeof import('pg').default;
+  try {
+    pg = (await import('pg')).default;
+  } catch {
+    return; // openJobs says what to install
+  }
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  let found: boolean;
+  try {
+    await client.connect();
+    const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS found', [
+      `"${schema.replaceAll('"', '""')}".weft_migrations`,
+    ]);
+    found = (rows[0] as { found: boolean }).found;
+  } catch {
+    return;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  if (!found) {
+    throw new CliError(
+      'NO_STORE',
+      `No job store at ${redact(url)} (${from}): the schema "${schema}" holds no weft tables. weft jobs does not create one; check the URL and --schema, or run the app that opens the store first.`,
+    );
+  }
+}
+
+/** A URL with its password hidden, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** Open the store for the command, refusing any URL that would make a new one. */
-async function open(given: string | undefined): Promise<Jobs> {
+async function open(given: string | undefined, schema: string | undefined): Promise<Jobs> {
   const { url, from } = chooseUrl(given);
   const file = storeFile(url);
   if (file !== null) await checkStoreFile(file, url, from);
+  else await checkStoreSchema(url, schema ?? 'weft', from);
   const { openJobs } = await import('../jobs/jobs.js');
   try {
-    return await openJobs(url);
+    return await openJobs(url, schema === undefined ? undefined : { schema });
   } catch (error) {
-    throw new CliError('STORE', `Cannot open the job store at ${url}: ${storeMessage(error)}`, {
-      cause: error,
-    });
+    throw new CliError(
+      'STORE',
+      `Cannot open the job store at ${redact(url)}: ${storeMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -152,7 +204,7 @@ async function use<T>(url: string, fn: () => Promise<T>): Promise<T> {
     if (error instanceof JobNotFoundError) {
       throw new CliError('NO_JOB', error.message, { cause: error });
     }
-    throw new CliError('STORE', `The job store at ${url} failed: ${storeMessage(error)}`, {
+    throw new CliError('STORE', `The job store at ${redact(url)} failed: ${storeMessage(error)}`, {
       cause: error,
     });
   }
@@ -174,7 +226,7 @@ export async function runJobs(args: readonly string[], out: Output): Promise<num
     out.stdout(JOBS_HELP[command.topic]);
     return 0;
   }
-  const jobs = await open(command.url);
+  const jobs = await open(command.url, command.schema);
   const url = chooseUrl(command.url).url;
   try {
     const print = (value: unknown) => out.stdout(`${JSON.stringify(value, null, 2)}\n`);
