@@ -27,7 +27,9 @@ async function answers() {
 
 let problem = await answers();
 if (problem === undefined) process.exit(0);
-console.log(`PostgreSQL does not answer at ${url} (${problem.message}): starting the local cluster`);
+console.log(
+  `PostgreSQL does not answer at ${url} (${problem.message}): starting the local cluster`,
+);
 const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
 for (const version of clusters) {
   spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], {
