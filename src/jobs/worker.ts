@@ -428,7 +428,14 @@ export class JobWorker {
           retryMs = this._pollMs;
         } catch (error) {
           this._storeFailed(error);
-          await sleep(retryMs);
+          // Back off, but claim at once when woken: a store that pushes
+          // changes says when it is back (its LISTEN connection reconnected).
+          this._wakeEvent.clear();
+          try {
+            await timeout(retryMs, () => this._wakeEvent.wait());
+          } catch (waited) {
+            if (!(waited instanceof TimeoutError)) throw waited;
+          }
           retryMs = Math.min(30_000, retryMs * 2);
           continue;
         }
