@@ -153,6 +153,46 @@ describe('PostgreSQL chaos', { timeout: 300_000 }, () => {
       }
     }));
 
+  test('short leases under load: lease renewals and batched outcomes never deadlock', () =>
+    withCountedSchema(async ({ schema, jobs }) => {
+      // Three workers x 50 handlers renewing 300 ms leases every 100 ms while
+      // outcomes land in batches: both write the same rows, and did so in
+      // different orders (PostgreSQL's "deadlock detected", leases lost).
+      const total = 4_000;
+      const errors: unknown[] = [];
+      const nap = defineJob('nap', async (ms: number) => {
+        await sleep(ms);
+        return ms;
+      });
+      await jobs.enqueueMany(
+        nap,
+        Array.from({ length: total }, (_, i) => 50 + (i % 400)),
+        { maxAttempts: 100 },
+      );
+      const workers = [0, 1, 2].map(() =>
+        jobs.worker({
+          jobs: [nap],
+          concurrency: 50,
+          leaseMs: 300,
+          pollMs: 20,
+          onError: (e) => errors.push(e),
+        }),
+      );
+      const runs = workers.map((w) => w.run());
+      try {
+        await drained(jobs, total, 120_000);
+      } finally {
+        await Promise.all(workers.map((w) => w.stop({ graceMs: 0 })));
+        await Promise.all(runs);
+      }
+      assert.deepEqual(
+        errors.map(String).filter((e) => /deadlock/.test(e)),
+        [],
+        'no deadlock between renewals and outcomes',
+      );
+      await assertAllOnce(schema, jobs, total);
+    }));
+
   test(
     'the database restarts mid-run: workers reconnect, nothing is lost, each outcome recorded once',
     {
