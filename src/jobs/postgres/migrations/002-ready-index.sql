@@ -2,6 +2,10 @@
 -- then enqueue order) and stops after `limit` rows it could lock. This
 -- partial index holds only pending jobs, in exactly that order: a claim
 -- neither sorts nor reads the finished jobs that make up most of the table.
--- EXPLAIN ANALYZE of the claim on 1,000,000 jobs (990,000 finished, 10,000
--- pending over 4 queues): see the claim statement in ../statements.ts.
+-- EXPLAIN ANALYZE, 1,000,000 jobs of which 10,000 pending, 2 cores
+-- (bench/jobs/postgres-explain.md): Index Scan using weft_jobs_ready under
+-- the LIMIT, 10 rows read, 0.25 ms; without it, Seq Scan + Sort, 148 ms. Led
+-- by queue, the index loses the order to `queue = ANY(...)`: Bitmap Scan +
+-- Sort of all 8,980 ready jobs, 8.6 ms. A claim that takes nothing reads
+-- every ready job: 3-5 ms.
 CREATE INDEX weft_jobs_ready ON weft_jobs (priority, run_at, id) WHERE state = 'pending';
