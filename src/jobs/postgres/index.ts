@@ -83,6 +83,24 @@ function isId(id: string): boolean {
   return /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= MAX_ID;
 }
 
+/**
+ * A connection lost, not a statement refused: the server went away (a
+ * restart, a failover, an idle connection cut), so the statement may not
+ * have run.
+ */
+function connectionLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (
+      code.startsWith('08') ||
+      ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE'].includes(code)
+    ) {
+      return true;
+    }
+  }
+  return typeof message === 'string' && /Connection terminated|connection error/i.test(message);
+}
+
 /** The rows of a result, typed by the statement that made them. */
 function rows<R>(result: { rows: unknown[] }): R[] {
   return result.rows as R[];
@@ -256,8 +274,23 @@ export class PostgresStore implements JobStore {
     }
   }
 
+  /**
+   * A statement that may run twice (a read, or a write that is the same
+   * when repeated). A pooled connection the database cut while it sat idle
+   * fails its next statement: that one is tried again once, on a fresh
+   * connection, so the first call after a database restart does not fail.
+   */
+  private async idempotent(text: string, values?: unknown[]) {
+    try {
+      return await this.pool.query(text, values);
+    } catch (error) {
+      if (!connectionLost(error)) throw error;
+      return await this.pool.query(text, values);
+    }
+  }
+
   async now(): Promise<number> {
-    const [row] = rows<{ now: number }>(await this.pool.query(this.sql.now));
+    const [row] = rows<{ now: number }>(await this.idempotent(this.sql.now));
     return row!.now;
   }
 
@@ -316,7 +349,7 @@ export class PostgresStore implements JobStore {
 
   async get(id: string): Promise<JobRecord | undefined> {
     if (!isId(id)) return undefined;
-    const [row] = rows<Row>(await this.pool.query(this.sql.get, [id]));
+    const [row] = rows<Row>(await this.idempotent(this.sql.get, [id]));
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -344,12 +377,12 @@ export class PostgresStore implements JobStore {
     const text = `SELECT ${this.sql.columns} FROM ${this.sql.jobs}
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`;
-    return rows<Row>(await this.pool.query(text, params)).map(toRecord);
+    return rows<Row>(await this.idempotent(text, params)).map(toRecord);
   }
 
   async counts(): Promise<Record<JobState, number>> {
     const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-    const result = await this.pool.query(this.sql.counts);
+    const result = await this.idempotent(this.sql.counts);
     for (const { state, n } of rows<{ state: JobState; n: number }>(result)) counts[state] = n;
     return counts;
   }
@@ -402,11 +435,11 @@ export class PostgresStore implements JobStore {
   }
 
   async prune(olderThanMs: number): Promise<number> {
-    return (await this.pool.query(this.sql.prune, [olderThanMs])).rowCount ?? 0;
+    return (await this.idempotent(this.sql.prune, [olderThanMs])).rowCount ?? 0;
   }
 
   async claim(request: ClaimRequest): Promise<Claimed[]> {
-    await this.pool.query(this.sql.settleExpired, [
+    await this.idempotent(this.sql.settleExpired, [
       JSON.stringify(cancelledByRequest()),
       leaseExpiredError('{attempt}').message,
     ]);
@@ -433,7 +466,7 @@ export class PostgresStore implements JobStore {
   }
 
   async renew(leases: readonly Lease[], leaseMs: number): Promise<Set<string>> {
-    const result = await this.pool.query(this.sql.renew, [
+    const result = await this.idempotent(this.sql.renew, [
       leases.map((l) => l.id),
       leases.map((l) => l.token),
       leaseMs,
@@ -468,18 +501,18 @@ export class PostgresStore implements JobStore {
   }
 
   async progress(lease: Lease, value: string): Promise<boolean> {
-    const result = await this.pool.query(this.sql.progress, [lease.id, lease.token, value]);
+    const result = await this.idempotent(this.sql.progress, [lease.id, lease.token, value]);
     return result.rowCount === 1;
   }
 
   async cancelRequested(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const result = await this.pool.query(this.sql.cancelRequested, [ids]);
+    const result = await this.idempotent(this.sql.cancelRequested, [ids]);
     return rows<{ id: string }>(result).map((r) => r.id);
   }
 
   async lastTick(schedule: string): Promise<number | undefined> {
-    const [row] = rows<{ last_tick: number }>(await this.pool.query(this.sql.lastTick, [schedule]));
+    const [row] = rows<{ last_tick: number }>(await this.idempotent(this.sql.lastTick, [schedule]));
     return row?.last_tick;
   }
 
