@@ -95,10 +95,11 @@ describe('openJobs', () => {
     await assert.rejects(openJobs(42 as never), { name: 'TypeError', message: /`url`/ });
     await assert.rejects(openJobs('mysql://x'), { name: 'RangeError', message: /`url`.*sqlite:/ });
     await assert.rejects(openJobs('sqlite:'), { name: 'RangeError', message: /`url`/ });
-    await assert.rejects(
-      openJobs('postgres://127.0.0.1/test'),
-      /PostgreSQL job store is not in this version/,
-    );
+    await assert.rejects(openJobs('postgresql://%zz@/'), {
+      name: 'RangeError',
+      message: /valid postgres:\/\/ URL/,
+    });
+    await assert.rejects(openJobs({ pool: 'pool' as never }), /`options.pool`/);
     await assert.rejects(openJobs('sqlite::memory:', 'x' as never), /`options`/);
     await assert.rejects(openJobs('sqlite::memory:', { maxPayloadBytes: 0 }), /maxPayloadBytes/);
     await assert.rejects(openJobs('sqlite::memory:', { schema: 5 as never }), /options\.schema/);
