@@ -1,13 +1,13 @@
 /**
  * What `npm run bench:jobs` needs from a durable-job library: a fresh store,
  * enqueueing, a worker, and every job's outcome read back for the checks.
- * weft on SQLite is the first contender (`weft-sqlite.ts`); weft on
- * PostgreSQL, graphile-worker, pg-boss and BullMQ implement the same
- * interface and are listed in `contenders.ts`, so every scenario runs them
- * side by side without change.
+ * weft on SQLite (`weft-sqlite.ts`) and on PostgreSQL (`weft-postgres.ts`),
+ * graphile-worker (default and batched), pg-boss and BullMQ implement the
+ * same interface and are listed in `contenders.ts`, so every scenario runs
+ * them side by side without change.
  */
 
-/** The library a contender measures (the peers come with the PostgreSQL store). */
+/** The library a contender measures. */
 export type JobsLibrary = 'weft' | 'graphile-worker' | 'pg-boss' | 'bullmq';
 
 /** Every bench job's payload: its index, and the time `enqueue` was called (latency runs). */
@@ -15,6 +15,12 @@ export interface BenchPayload {
   i: number;
   /** `process.hrtime` in ms when enqueue was called (one clock for every process of the machine); 0 when unused. */
   t: number;
+  /**
+   * 1: the handler throws on the job's first attempt (the retry scenario).
+   * Every contender enqueues its bench jobs allowing 2 attempts with no
+   * backoff (retried at once), so such a job succeeds on its second.
+   */
+  f?: 1;
 }
 
 /** A job's end as the store recorded it. */
@@ -33,7 +39,11 @@ export interface JobOutcome {
 export interface WorkerSettings {
   concurrency: number;
   pollMs: number;
-  /** Runs at the start of every attempt (it records times); the job's result is `payload.i`. */
+  /**
+   * Runs at the start of every attempt (it records times); then the handler
+   * throws if `payload.f` is set and this is the job's first attempt, else
+   * the job's result is `payload.i`.
+   */
   onStart: (payload: BenchPayload, id: string) => void;
 }
 
@@ -64,8 +74,16 @@ export interface JobsContender {
   /** Row name in the report. */
   name: string;
   library: JobsLibrary;
-  /** The store and its settings, for the report. */
+  /** The store and its settings (the library's documented recommendations), for the report. */
   backend: string;
+  /**
+   * What the reader must know beside its numbers: where it promises less
+   * than weft (no lease renewal, no per-job outcome check, ...) or cannot
+   * do what a scenario asks (say, no zero backoff). Optional.
+   */
+  notes?: string;
+  /** Why it cannot run on this Node (its engines field, a failed load), or undefined. */
+  unsupported?(): string | undefined;
   /**
    * Make a fresh, empty store (files under `dir`) and return what any
    * process needs to open it (a URL or path: text).
@@ -73,6 +91,13 @@ export interface JobsContender {
   createStore(dir: string, label: string): Promise<string>;
   /** Remove what `createStore` made. */
   dropStore(store: string): Promise<void>;
+  /**
+   * After a bulk enqueue, before timing: bring the store to the state a
+   * live one is in (PostgreSQL: `ANALYZE`, as autovacuum does within a
+   * minute; a brand-new table's statistics say it is empty, and claims
+   * plan for that). Optional.
+   */
+  steady?(store: string): Promise<void>;
   open(store: string): Promise<JobsClient>;
 }
 

@@ -70,7 +70,16 @@ export interface JobsSuiteResult {
   };
   /** Where better-sqlite3 came from (a build for this Node's ABI when not the project's). */
   driver?: string;
-  contenders: Array<{ id: string; name: string; library: JobsLibrary; backend: string }>;
+  contenders: Array<{
+    id: string;
+    name: string;
+    library: JobsLibrary;
+    backend: string;
+    /** Where it promises less than weft, or cannot do what a scenario asks. */
+    notes?: string;
+  }>;
+  /** Contenders that could not run on this Node, and why. */
+  skipped?: Array<{ id: string; name: string; reason: string }>;
   settings: {
     rounds: number;
     producers: number;

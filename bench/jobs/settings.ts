@@ -19,6 +19,7 @@ export const JOBS_SCENARIO_IDS = [
   'enqueue-concurrent',
   'enqueue-many',
   ...PROCESSES.map((p) => `process-${p}`),
+  'retry',
   'latency-same',
   ...POLLS.map((p) => `latency-poll-${p}`),
 ];

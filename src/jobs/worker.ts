@@ -205,7 +205,10 @@ export class JobWorker {
   /** @internal */ readonly _schedules: Schedule[];
   /** @internal */ readonly _onError: (error: unknown, job: JobRecord | undefined) => void;
   /** @internal */ readonly _owner: string;
-  /** @internal */ readonly _running = new Map<string, Attempt>();
+  /** @internal Attempts claimed here whose outcome is not stored yet, by job id. */
+  readonly _running = new Map<string, Attempt>();
+  /** @internal Of those, the ones whose handler still runs (what `concurrency` limits). */
+  _handlers = 0;
   /** @internal */ _state: State = State.Idle;
   /** @internal */ readonly _stats = { succeeded: 0, failed: 0, cancelled: 0, released: 0 };
   /** @internal Set when a claim may find work (an enqueue here, a slot freed after a full claim). */
@@ -412,7 +415,14 @@ export class JobWorker {
   private async _claimLoop(): Promise<never> {
     let retryMs = this._pollMs;
     for (;;) {
-      const free = this._concurrency - this._running.size;
+      // A slot frees when its handler ends, not when its outcome is stored:
+      // the next claim then overlaps the outcome's write instead of waiting
+      // for it (a drain waited for one round trip after the other). At most
+      // `concurrency` outcomes wait to be written.
+      const free = Math.min(
+        this._concurrency - this._handlers,
+        2 * this._concurrency - this._running.size,
+      );
       if (free > 0) {
         this._wakeEvent.clear();
         let claimed: Claimed[];
@@ -475,17 +485,21 @@ export class JobWorker {
       }),
     };
     this._running.set(record.id, attempt);
+    this._handlers++;
     attempt.task = createTask(() => this._execute(attempt), {
       name: `job:${record.name}#${record.id}`,
     });
     attempt.task._onDone((task) => {
+      this._handlers--;
+      if (this._backlog) this._wake();
       // Cancelled before it started (a stop or cancel right after the
       // claim), the task never ran _execute: its outcome is its error.
       const end: AttemptEnd = task.cancelled()
         ? { ok: false, error: task._outcome }
         : task.result();
       void this._finish(attempt, end).finally(() => {
-        this._running.delete(record.id);
+        // (A lease that expired and came back to this worker is a newer attempt.)
+        if (this._running.get(record.id) === attempt) this._running.delete(record.id);
         this._jobs._notify(record.id);
         if (this._backlog) this._wake();
         recordedDone();
