@@ -6,12 +6,13 @@
 
 import { type Job, type JobType, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type {
-  BenchPayload,
-  BenchWorker,
-  JobOutcome,
-  JobsClient,
-  JobsContender,
+import {
+  type BenchPayload,
+  type BenchWorker,
+  emptyCounts,
+  type JobOutcome,
+  type JobsClient,
+  type JobsContender,
 } from './contender.js';
 
 /** What `createStore` returns (as JSON text): the key prefix and the queue's name. */
@@ -115,13 +116,7 @@ class BullClient implements JobsClient {
   }
 
   async counts(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {
-      pending: 0,
-      running: 0,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-    };
+    const counts = emptyCounts();
     const byType = await this.queue.getJobCounts(...STATES.map(([type]) => type));
     for (const [type, n] of Object.entries(byType)) {
       const state = NORMALISED.get(type as JobType)!;

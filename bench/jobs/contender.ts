@@ -101,6 +101,11 @@ export interface JobsContender {
   open(store: string): Promise<JobsClient>;
 }
 
+/** Every normalised state at 0: what a `counts()` starts from. */
+export function emptyCounts(): Record<string, number> {
+  return { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+}
+
 /** The bench clock shared by every process of the machine (CLOCK_MONOTONIC), in ms. */
 export function monoNow(): number {
   return Number(process.hrtime.bigint()) / 1e6;

@@ -20,13 +20,14 @@
 import { EventEmitter } from 'node:events';
 import type { Job, Runner, Task, WorkerEvents, WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
-import type {
-  BenchPayload,
-  BenchWorker,
-  JobOutcome,
-  JobsClient,
-  JobsContender,
-  WorkerSettings,
+import {
+  type BenchPayload,
+  type BenchWorker,
+  emptyCounts,
+  type JobOutcome,
+  type JobsClient,
+  type JobsContender,
+  type WorkerSettings,
 } from './contender.js';
 import { analyzeSchemaStore, dropSchemaStore, freshSchemaStore, parseStore } from './postgres.js';
 import { CONCURRENCY } from './settings.js';
@@ -228,13 +229,7 @@ class GraphileClient implements JobsClient {
          union all select 'succeeded' from ${this.q}.${COMPLETED}
        ) s group by state`,
     );
-    const counts: Record<string, number> = {
-      pending: 0,
-      running: 0,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-    };
+    const counts = emptyCounts();
     for (const row of rows) counts[row.state] = row.n;
     return counts;
   }

@@ -6,12 +6,13 @@
 
 import type { Job, JobResult, WorkOptions } from 'pg-boss';
 import { PgBoss } from 'pg-boss';
-import type {
-  BenchPayload,
-  BenchWorker,
-  JobOutcome,
-  JobsClient,
-  JobsContender,
+import {
+  type BenchPayload,
+  type BenchWorker,
+  emptyCounts,
+  type JobOutcome,
+  type JobsClient,
+  type JobsContender,
 } from './contender.js';
 import { analyzeSchemaStore, dropSchemaStore, freshSchemaStore, parseStore } from './postgres.js';
 
@@ -137,13 +138,7 @@ class PgBossClient implements JobsClient {
         `SELECT state::text AS state, count(*)::int AS n FROM "${this.schema}".job WHERE name = $1 GROUP BY state`,
         [QUEUE],
       );
-    const counts: Record<string, number> = {
-      pending: 0,
-      running: 0,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-    };
+    const counts = emptyCounts();
     for (const row of rows as { state: string; n: number }[]) {
       const state = STATE[row.state] ?? row.state;
       counts[state] = (counts[state] ?? 0) + row.n;

@@ -499,12 +499,9 @@ export class PostgresStore implements JobStore {
       ),
       items.map(({ outcome }) => (outcome.kind === 'failed' ? outcome.retryInMs : null)),
       JSON.stringify(cancelledByRequest()),
+      this.channel,
     ]);
     const done = rows<{ id: string; state: JobState }>(result);
-    // A job pending again (released, or retried) is work for any idle worker.
-    if (done.some((r) => r.state === 'pending')) {
-      await this.pool.query("SELECT pg_notify($1, 'ready')", [this.channel]).catch(() => {});
-    }
     const held = new Set(done.map((r) => r.id));
     return items.map((i) => held.has(i.lease.id));
   }

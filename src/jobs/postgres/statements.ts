@@ -147,7 +147,8 @@ export function statements(schema: string) {
      */
     finish: `
       WITH locked AS MATERIALIZED (
-        SELECT id FROM ${jobs} WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
+        SELECT id FROM ${jobs} WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE),
+      done AS (
       UPDATE ${jobs} j
          SET state = CASE o.kind WHEN 'retry' THEN 'pending'
                                  WHEN 'released' THEN CASE WHEN j.cancel_requested THEN 'cancelled' ELSE 'pending' END
@@ -166,7 +167,12 @@ export function statements(schema: string) {
              AS o(id, token, kind, result, error, retry_ms)
        WHERE j.id = o.id AND j.lease_token = o.token AND j.state = 'running'
          AND j.id IN (SELECT id FROM locked)
-      RETURNING j.id, j.state`,
+      RETURNING j.id, j.state, j.run_at <= now() AS due)
+      -- A job pending again and due (released, or retried without backoff)
+      -- is work for any idle worker: NOTIFY (once per commit) in the same
+      -- statement, not a round trip of its own.
+      SELECT id, state, CASE WHEN state = 'pending' AND due THEN pg_notify($8, 'ready') END AS notified
+        FROM done`,
     progress: `UPDATE ${jobs} SET progress = $3::json WHERE ${HELD}`,
     cancelRequested: `
       SELECT id FROM ${jobs}
