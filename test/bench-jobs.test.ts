@@ -95,7 +95,10 @@ test('npm run bench:jobs -- --quick completes with every row and check', () => {
   const skipped = suite.skipped ?? [];
   for (const x of skipped) {
     assert.ok(x.reason.length > 0, `${x.id} is skipped with a reason`);
-    assert.ok(report.includes(`**${x.name}** did not run on Node`), `${x.id}: its skip in the report`);
+    assert.ok(
+      report.includes(`**${x.name}** did not run on Node`),
+      `${x.id}: its skip in the report`,
+    );
   }
   assert.ok(!skipped.some((x) => x.id.startsWith('weft')), "weft's stores run on every Node");
   const ran = CONTENDER_IDS.filter((id) => !skipped.some((x) => x.id === id));
