@@ -15,6 +15,8 @@ import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { JobNotFoundError } from '../jobs/errors.js';
 import type { Jobs } from '../jobs/jobs.js';
+import { redact } from '../jobs/postgres/index.js';
+import { quoteIdent } from '../jobs/postgres/migrate.js';
 import type { JobRecord } from '../jobs/types.js';
 import { oneLine } from './describe.js';
 import { CliError, EXIT_CODES } from './errors.js';
@@ -149,7 +151,7 @@ async function checkStoreSchema(url: string, schema: string, from: string): Prom
   try {
     await client.connect();
     const { rows } = await client.query('SELECT to_regclass($1) IS NOT NULL AS found', [
-      `"${schema.replaceAll('"', '""')}".weft_migrations`,
+      `${quoteIdent(schema)}.weft_migrations`,
     ]);
     found = (rows[0] as { found: boolean }).found;
   } catch {
@@ -162,17 +164,6 @@ async function checkStoreSchema(url: string, schema: string, from: string): Prom
       'NO_STORE',
       `No job store at ${redact(url)} (${from}): the schema "${schema}" holds no weft tables. weft jobs does not create one; check the URL and --schema, or run the app that opens the store first.`,
     );
-  }
-}
-
-/** A URL with its password hidden, for messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
   }
 }
 

@@ -441,11 +441,7 @@ export class JobWorker {
           // Back off, but claim at once when woken: a store that pushes
           // changes says when it is back (its LISTEN connection reconnected).
           this._wakeEvent.clear();
-          try {
-            await timeout(retryMs, () => this._wakeEvent.wait());
-          } catch (waited) {
-            if (!(waited instanceof TimeoutError)) throw waited;
-          }
+          await this._wakeOr(retryMs);
           retryMs = Math.min(30_000, retryMs * 2);
           continue;
         }
@@ -462,11 +458,16 @@ export class JobWorker {
         this._backlog = true;
       }
       if (this._wakeEvent.isSet()) continue;
-      try {
-        await timeout(this._pollMs, () => this._wakeEvent.wait());
-      } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
-      }
+      await this._wakeOr(this._pollMs);
+    }
+  }
+
+  /** Wait until woken (`_wake()`) or `ms` pass. */
+  private async _wakeOr(ms: number): Promise<void> {
+    try {
+      await timeout(ms, () => this._wakeEvent.wait());
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
     }
   }
 
