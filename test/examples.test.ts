@@ -101,7 +101,7 @@ describe('examples', { timeout: 120_000 }, () => {
     const running = new Set<string>();
     const ended = new Set<string>();
     for (const line of events) {
-      const [what, n] = line.split(' ');
+      const [what, n = ''] = line.split(' ');
       if (what === 'start') {
         assert.ok(!running.has(n) && !ended.has(n), `${n} started twice`);
         running.add(n);
