@@ -2,9 +2,10 @@
  * `npm run bench`: weft against its peers and Python asyncio, every scenario
  * of `bench/scenarios/` in its own child process, then `BENCHMARKS.md`.
  *
- * Results go to `bench/results/node<major>.json` (one file per Node
- * version); the report is regenerated from every file there, so running
- * once per Node version merges them. See the Reproduce section of
+ * A full run measures the running Node, then Node 24 and 26 (see
+ * `bench/nodes.ts`). Results go to `bench/results/node<major>.json` (one
+ * file per Node version); the report is regenerated from every file there,
+ * so running once per Node version merges them. See the Reproduce section of
  * BENCHMARKS.md for the options.
  */
 
@@ -14,6 +15,7 @@ import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measured, Scenario } from './harness.js';
+import { defaultNodes } from './nodes.js';
 import { writeReport } from './report-file.js';
 import { major, type RowResult, type ScenarioResult, type SuiteResult } from './results.js';
 import { loadScenario, SCENARIO_IDS } from './scenarios/index.js';
@@ -46,8 +48,10 @@ const OUT = resolve(
   ROOT,
   textArg('out', MODE === 'full' ? 'BENCHMARKS.md' : join(RESULTS_DIR, 'BENCHMARKS.md')),
 );
+// A full run covers this Node and Node 24 and 26 (installed on first use);
+// quick and partial runs, this Node only. `--node PATH` (repeatable) chooses.
 const NODES = textArgs('node');
-if (NODES.length === 0) NODES.push(process.execPath);
+if (NODES.length === 0) NODES.push(...(MODE === 'full' ? defaultNodes(ROOT) : [process.execPath]));
 const PYTHON = flag('no-python') ? undefined : (process.env.WEFT_BENCH_PYTHON ?? 'python3');
 
 const scenarioIds = ONLY === '' ? [...SCENARIO_IDS] : ONLY.split(',').map((s) => s.trim());

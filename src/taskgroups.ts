@@ -24,6 +24,7 @@ import {
   openScope,
   requestCancel,
   Scope,
+  type ScopeOwner,
   Suspension,
   storage,
 } from './internal/scope.js';
@@ -72,6 +73,8 @@ type State = (typeof State)[keyof typeof State];
 let nextGroupId = 1;
 
 export class TaskGroup extends Scope {
+  /** @internal */ readonly _task: ScopeOwner & Scope;
+  /** @internal */ readonly _parent: Scope;
   /** @internal Group id for snapshots (its own sequence). */
   readonly _id = nextGroupId++;
   /** @internal */ _state: State = State.Running;
@@ -96,8 +99,9 @@ export class TaskGroup extends Scope {
         'new TaskGroup() needs a current task (inside run(), createTask() or TaskGroup.run()); at top level use TaskGroup.run(body)',
       );
     }
-    super(parent);
+    super();
     this._task = parent._task;
+    this._parent = parent;
     this._bodyScope = parent;
     this._cancellingAtEnter = parent._task._numCancels;
     openScope(this);

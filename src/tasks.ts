@@ -24,6 +24,7 @@ import {
   removeWaiter,
   requestCancel,
   Scope,
+  ScopeExtra,
   Suspension,
   storage,
   takePending,
@@ -170,7 +171,7 @@ function startTask(task: Task<unknown>): void {
 
 function runBody(task: Task<unknown>): void {
   const body = task._body;
-  task._body = undefined;
+  task._outcome = undefined;
   if (typeof body !== 'function') {
     awaitForeign(task, body as PromiseLike<unknown>);
     return;
@@ -271,6 +272,20 @@ export function cancelWith(task: Task<unknown>, error: CancelledError): boolean 
 }
 
 /**
+ * A task's rarely used fields (see {@link ScopeExtra}): a name, cancellation
+ * counts, a debug-mode creation stack, done callbacks, an unretrieved error.
+ * A task made, run and awaited without any of them is 14 fields, not 27.
+ */
+class TaskExtra extends ScopeExtra {
+  name: string | undefined = undefined;
+  numCancels = 0;
+  inFlight = false;
+  creationStack: string | undefined = undefined;
+  callbacks: DoneListener[] | undefined = undefined;
+  record: ErrorRecord | undefined = undefined;
+}
+
+/**
  * A unit of concurrent work: asyncio's `Task`. Create one with
  * {@link createTask} (or `new Task(fn)`); await it for its result.
  *
@@ -288,29 +303,86 @@ export function cancelWith(task: Task<unknown>, error: CancelledError): boolean 
 export class Task<T> extends Scope implements PromiseLike<T> {
   /** Unique, increasing id. */
   readonly id: number;
-  /** @internal */ _name: string | undefined;
   /** @internal */ _state: State = State.Pending;
-  /** @internal The value, or the error once failed or cancelled. */
-  _outcome: unknown = undefined;
-  /** @internal */ _body: TaskFn<T> | PromiseLike<T> | undefined;
-  /** @internal */ _numCancels = 0;
-  /** @internal */ _inFlight = false;
+  /**
+   * @internal The function (or promise) to run until the task starts, then
+   * nothing, then the value or the error once done: one field for the
+   * three, since a task never needs two of them at once.
+   */
+  _outcome: unknown;
   /** @internal */ _context: RunContext | undefined;
-  /** @internal */ _creationStack: string | undefined = undefined;
   // Internal fields are typed without T so that Task<T> stays assignable to Task<unknown>.
   /** @internal */ _deferred: Deferred<unknown> | undefined = undefined;
   /** @internal One listener, or several (one field: most tasks have none or one). */
   _listeners: DoneListener | DoneListener[] | undefined = undefined;
-  /** @internal */ _callbacks: DoneListener[] | undefined = undefined;
   /** @internal */ _links: AwaitLink[] | undefined = undefined;
   /** @internal */ _retrieved = false;
-  /** @internal */ _record: ErrorRecord | undefined = undefined;
   /** @internal */ _prev: Task<unknown> | undefined = undefined;
   /** @internal */ _next: Task<unknown> | undefined = undefined;
   /** @internal Creation time in tenths of a second (see `bornNow`). */
   _born = 0;
   /** @internal Id of the task that created this one, 0 when none. */
   _creator = 0;
+  /** @internal */ declare _x: TaskExtra | undefined;
+
+  /** @internal A task is its own owning task. */
+  get _task(): Task<unknown> {
+    return this as Task<unknown>;
+  }
+  /** @internal A task is a root scope. */
+  get _parent(): undefined {
+    return undefined;
+  }
+  /** @internal */
+  override _extra(): TaskExtra {
+    return (this._x ??= new TaskExtra());
+  }
+  /** @internal The function to run, until the task starts. */
+  get _body(): TaskFn<T> | PromiseLike<T> | undefined {
+    return this._state === State.Pending ? (this._outcome as TaskFn<T> | undefined) : undefined;
+  }
+  /** @internal */
+  get _name(): string | undefined {
+    return this._x?.name;
+  }
+  set _name(value: string | undefined) {
+    if (value !== undefined || this._x !== undefined) this._extra().name = value;
+  }
+  /** @internal */
+  get _numCancels(): number {
+    return this._x?.numCancels ?? 0;
+  }
+  set _numCancels(value: number) {
+    if (value !== 0 || this._x !== undefined) this._extra().numCancels = value;
+  }
+  /** @internal */
+  get _inFlight(): boolean {
+    return this._x?.inFlight ?? false;
+  }
+  set _inFlight(value: boolean) {
+    if (value || this._x !== undefined) this._extra().inFlight = value;
+  }
+  /** @internal */
+  get _creationStack(): string | undefined {
+    return this._x?.creationStack;
+  }
+  set _creationStack(value: string | undefined) {
+    if (value !== undefined || this._x !== undefined) this._extra().creationStack = value;
+  }
+  /** @internal */
+  get _callbacks(): DoneListener[] | undefined {
+    return this._x?.callbacks;
+  }
+  set _callbacks(value: DoneListener[] | undefined) {
+    if (value !== undefined || this._x !== undefined) this._extra().callbacks = value;
+  }
+  /** @internal */
+  get _record(): ErrorRecord | undefined {
+    return this._x?.record;
+  }
+  set _record(value: ErrorRecord | undefined) {
+    if (value !== undefined || this._x !== undefined) this._extra().record = value;
+  }
 
   /**
    * Prefer {@link createTask}; the constructor does the same.
@@ -347,11 +419,10 @@ export class Task<T> extends Scope implements PromiseLike<T> {
       );
       if (error !== undefined) throw error;
     }
-    super(undefined);
-    this._task = this;
+    super();
     this.id = nextId++;
-    this._name = options?.name;
-    this._body = body;
+    if (options?.name !== undefined) this._name = options.name;
+    this._outcome = body;
     const creator = currentScope()?._task as Task<unknown> | undefined;
     if (creator !== undefined) this._creator = creator.id;
     this._context = context ?? creator?._context;
@@ -607,7 +678,6 @@ export class Task<T> extends Scope implements PromiseLike<T> {
     this._state = state;
     this._outcome = outcome;
     unlinkPending(this as Task<unknown>);
-    this._body = undefined;
     const links = this._links;
     if (links !== undefined) {
       this._links = undefined;

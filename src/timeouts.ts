@@ -24,6 +24,7 @@ import {
   openScope,
   requestCancel,
   Scope,
+  type ScopeOwner,
   storage,
 } from './internal/scope.js';
 import { callSoon, cancelSoon } from './internal/soon.js';
@@ -57,6 +58,8 @@ const STATE_NAMES = ['created', 'active', 'expiring', 'expired', 'finished'] as 
  * ```
  */
 export class Timeout extends Scope {
+  /** @internal */ readonly _task: ScopeOwner & Scope;
+  /** @internal */ readonly _parent: Scope;
   /** @internal */ _when: number | null;
   /** @internal The duration given to `timeout()`, reported in its `TimeoutError`. */
   _ms: number | undefined = undefined;
@@ -69,8 +72,9 @@ export class Timeout extends Scope {
   _reason: TimeoutError | undefined = undefined;
 
   private constructor(parent: Scope, when: number | null) {
-    super(parent);
+    super();
     this._task = parent._task;
+    this._parent = parent;
     this._when = when;
   }
 

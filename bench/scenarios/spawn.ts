@@ -102,6 +102,22 @@ export const scenario: Scenario = {
       },
     },
     {
+      // The same floor with the one thing createTask's signature adds: the
+      // caller's closure per task (`() => work(i)`, a function object and the
+      // context holding `i`). Every weft row pays for it; the row above does
+      // not, so it shows how much of weft's distance to the floor is the
+      // closure and how much is weft.
+      name: 'raw + AsyncLocalStorage.run of a closure per task',
+      library: 'raw',
+      role: 'baseline',
+      usesStorage: true,
+      run: async (n) => {
+        const ps: Promise<number>[] = new Array(n);
+        for (let i = 0; i < n; i++) ps[i] = floor.run(i, () => work(i));
+        return check(await Promise.all(ps), n);
+      },
+    },
+    {
       name: 'Effection spawn + all',
       library: 'effection',
       role: 'peer',
