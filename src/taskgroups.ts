@@ -17,6 +17,7 @@ import {
   InvalidStateError,
   TaskGroupError,
 } from './exceptions.js';
+import { LiveTasks } from './internal/live-tasks.js';
 import {
   abortScope,
   closeScope,
@@ -78,7 +79,7 @@ export class TaskGroup extends Scope {
   /** @internal Group id for snapshots (its own sequence). */
   readonly _id = nextGroupId++;
   /** @internal */ _state: State = State.Running;
-  /** @internal */ _tasks = new Set<Task<unknown>>();
+  /** @internal The children not yet done. */ _tasks = new LiveTasks<Task<unknown>>();
   /** @internal */ _errors: unknown[] = [];
   /** @internal */ _aborting = false;
   /** @internal */ _parentCancelRequested = false;
@@ -151,8 +152,9 @@ export class TaskGroup extends Scope {
     // The same checks as createTask's: a misspelt or mistyped option throws
     // rather than being silently dropped.
     const task = new Task(fn, options);
-    // An eager child may be done already: _onDone then reports it at once.
-    if (!task.done()) this._tasks.add(task as Task<unknown>);
+    // An eager child may be done already: _onDone then reports it at once
+    // (added first, so that the count of live children stays exact).
+    this._tasks.add(task as Task<unknown>);
     (task as Task<unknown>)._onDone(this._listener);
     return task;
   }
@@ -298,7 +300,7 @@ export class TaskGroup extends Scope {
 
   /** @internal */
   _onTaskDone(task: Task<unknown>): void {
-    this._tasks.delete(task);
+    this._tasks.doneOne();
     if (this._tasks.size === 0) this._allDone?.resolve();
     if (task._state !== TaskState.Failed) return;
     task._markRetrieved();

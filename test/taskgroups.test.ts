@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   CancelledError,
   createTask,
@@ -250,5 +252,26 @@ describe('await using TaskGroup', () => {
     const group = err instanceof TaskGroupError ? err : (err as { error?: unknown }).error;
     assert.ok(group instanceof TaskGroupError, String(err));
     assert.deepEqual(group.errors, [boom]);
+  });
+});
+
+describe('TaskGroup: finished children', () => {
+  test('a long-lived group does not hold on to its finished children', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const refs: WeakRef<object>[] = [];
+    await TaskGroup.run(async (tg) => {
+      for (let i = 0; i < 2_000; i++) refs.push(new WeakRef(tg.createTask(() => i)));
+      const keeper = tg.createTask(() => delay(1_000));
+      await ticks(5);
+      gc();
+      await ticks(1);
+      gc();
+      const alive = refs.filter((r) => r.deref() !== undefined).length;
+      // At most one compaction's worth of finished children may remain.
+      assert.ok(alive < 200, `${alive} of 2,000 finished children still reachable`);
+      assert.equal(String(tg), 'TaskGroup<running tasks=1 errors=0>');
+      keeper.cancel();
+    });
   });
 });
