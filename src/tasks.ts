@@ -272,14 +272,12 @@ export function cancelWith(task: Task<unknown>, error: CancelledError): boolean 
 }
 
 /**
- * A task's rarely used fields (see {@link ScopeExtra}): a name, cancellation
- * counts, a debug-mode creation stack, done callbacks, an unretrieved error.
- * A task made, run and awaited without any of them is 14 fields, not 27.
+ * A task's rarely used fields (see {@link ScopeExtra}): a name, a debug-mode
+ * creation stack, done callbacks, an unretrieved error.
+ * A task made, run and awaited without any of them is 16 fields, not 27.
  */
 class TaskExtra extends ScopeExtra {
   name: string | undefined = undefined;
-  numCancels = 0;
-  inFlight = false;
   creationStack: string | undefined = undefined;
   callbacks: DoneListener[] | undefined = undefined;
   record: ErrorRecord | undefined = undefined;
@@ -323,6 +321,12 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   _born = 0;
   /** @internal Id of the task that created this one, 0 when none. */
   _creator = 0;
+  /**
+   * @internal Cancellation requests not undone (`cancelling()`) times two,
+   * plus one while a cancellation is in flight: one small integer, since
+   * every cancellation writes both.
+   */
+  _cancels = 0;
   /** @internal */ declare _x: TaskExtra | undefined;
 
   /** @internal A task is its own owning task. */
@@ -350,17 +354,17 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   }
   /** @internal */
   get _numCancels(): number {
-    return this._x?.numCancels ?? 0;
+    return this._cancels >> 1;
   }
   set _numCancels(value: number) {
-    if (value !== 0 || this._x !== undefined) this._extra().numCancels = value;
+    this._cancels = (value << 1) | (this._cancels & 1);
   }
   /** @internal */
   get _inFlight(): boolean {
-    return this._x?.inFlight ?? false;
+    return (this._cancels & 1) === 1;
   }
   set _inFlight(value: boolean) {
-    if (value || this._x !== undefined) this._extra().inFlight = value;
+    this._cancels = value ? this._cancels | 1 : this._cancels & ~1;
   }
   /** @internal */
   get _creationStack(): string | undefined {

@@ -53,17 +53,12 @@ export function currentScope(): Scope | undefined {
  * The fields most scopes never use, in one object made on first use: a
  * signal, nested scopes, several waiters at once, a cancellation waiting
  * for a checkpoint. Keeping them off the scope itself makes a task 40 bytes
- * lighter; a task that is cancelled or asks for its signal pays for this
- * object then. Tasks extend it with their own rarely used fields.
+ * lighter; a task that asks for its signal, or is cancelled while nothing
+ * waits, pays for this object then. Tasks extend it with their own rarely used fields.
  */
 export class ScopeExtra {
   children: Set<Scope> | undefined = undefined;
   controller: AbortController | undefined = undefined;
-  /**
-   * What the signal aborted (or will abort) with; set once, and always an
-   * error object, so it also says whether the scope is aborted.
-   */
-  abortReason: unknown = undefined;
   waiters: Set<Waiter> | undefined = undefined;
   pending: CancelledError | undefined = undefined;
 }
@@ -76,6 +71,12 @@ export abstract class Scope {
   abstract get _parent(): Scope | undefined;
   /** @internal The one waiter, when only one wait is in this scope (the usual case). */
   _waiter: Waiter | undefined = undefined;
+  /**
+   * @internal What the signal aborted (or will abort) with; set once, and
+   * always an error object, so it also says whether the scope is aborted.
+   * A field of its own, not in the extra object: every cancellation sets it.
+   */
+  _abortReason: unknown = undefined;
   /** @internal See {@link ScopeExtra}. */
   _x: ScopeExtra | undefined = undefined;
 
@@ -101,13 +102,6 @@ export abstract class Scope {
     if (value !== undefined || this._x !== undefined) this._extra().controller = value;
   }
   /** @internal */
-  get _abortReason(): unknown {
-    return this._x?.abortReason;
-  }
-  set _abortReason(value: unknown) {
-    if (value !== undefined || this._x !== undefined) this._extra().abortReason = value;
-  }
-  /** @internal */
   get _waiters(): Set<Waiter> | undefined {
     return this._x?.waiters;
   }
@@ -124,7 +118,7 @@ export abstract class Scope {
 
   /** @internal */
   get _aborted(): boolean {
-    return this._x?.abortReason !== undefined;
+    return this._abortReason !== undefined;
   }
 
   /**
@@ -137,7 +131,7 @@ export abstract class Scope {
     let controller = extra.controller;
     if (controller === undefined) {
       controller = extra.controller = new AbortController();
-      if (extra.abortReason !== undefined) controller.abort(extra.abortReason);
+      if (this._abortReason !== undefined) controller.abort(this._abortReason);
     }
     return controller.signal;
   }
@@ -195,10 +189,29 @@ function clearInFlight(owner: ScopeOwner): void {
   owner._inFlight = false;
 }
 
+/**
+ * Owners whose in-flight flag clears on a later microtask, in the order they
+ * were marked; each mark queues one reaction on a settled promise that
+ * clears the oldest. That clears every owner exactly where a
+ * `queueMicrotask` per mark would, without its closure and its
+ * `AsyncResource` per cancellation (measurable when 100k tasks are cancelled).
+ */
+const toClear: ScopeOwner[] = [];
+let toClearHead = 0;
+const settled = Promise.resolve();
+
+function clearOldest(): void {
+  const owner = toClear[toClearHead]!;
+  toClear[toClearHead++] = undefined as never;
+  if (toClearHead === toClear.length) toClear.length = toClearHead = 0;
+  clearInFlight(owner);
+}
+
 function markInFlight(owner: ScopeOwner): void {
   if (owner._inFlight) return;
   owner._inFlight = true;
-  queueMicrotask(() => clearInFlight(owner));
+  toClear.push(owner);
+  settled.then(clearOldest);
 }
 
 /** Tasks a cancellation is being delivered into, innermost last (nested through awaits). */
