@@ -115,3 +115,38 @@ describe('timers', () => {
     assert.equal(activeTimers(), 0);
   });
 });
+
+describe('timers: a Node timer left armed for reuse', () => {
+  test('timeouts that finished in time do not keep the process alive', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const fixture = fileURLToPath(new URL('./fixtures/timeout-in-time.ts', import.meta.url));
+    const started = performance.now();
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', fixture],
+        { timeout: 100_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      );
+    });
+    assert.equal(stdout.trim(), 'done');
+    // The deadline was 120 s away; a process held by its timer would take that long.
+    assert.ok(performance.now() - started < 60_000, 'the process waited for the deadline');
+  });
+
+  test('a duration reused after its timers all stopped still fires on time', async () => {
+    await run(async () => {
+      await timeout(30, () => sleep(1));
+      // The list of 30 ms timers is empty now, its Node timer still armed for the first.
+      const started = performance.now();
+      await timeout(30, () => sleep(10)).catch(() => undefined);
+      await assert.rejects(
+        timeout(30, () => sleep(1_000)),
+        { name: 'TimeoutError' },
+      );
+      assert.ok(performance.now() - started >= 39, 'a reused duration fired early');
+    });
+    assert.equal(activeTimers(), 0);
+  });
+});

@@ -93,7 +93,13 @@ function insert(entry: TimerEntry, due: number, ms: number): void {
   const tail = list.tail;
   if (tail === undefined) {
     list.head = list.tail = entry;
-    arm(list, due);
+    const timer = list.timer;
+    // An emptied list keeps its Node timer (see stopTimer): armed for an
+    // earlier entry of the same duration, it fires no later than this one is
+    // due, and fire() re-arms for the rest. Only its hold on the process
+    // comes back.
+    if (timer === undefined) arm(list, due);
+    else timer.ref();
   } else {
     tail._next = entry;
     entry._prev = tail;
@@ -156,13 +162,14 @@ export function stopTimer(entry: TimerEntry | undefined): void {
   const list = entry?._list;
   if (list === undefined) return;
   unlink(list, entry!);
-  if (list.head === undefined) {
-    clearTimeout(list.timer);
-    list.timer = undefined;
-    forgetList(list);
-  }
-  // Otherwise the Node timer stays armed for the old head's time: it then
-  // re-arms for the new head, which is due no earlier.
+  // The Node timer stays armed for the old head's time: it then re-arms for
+  // the new head, which is due no earlier. Even when this was the last
+  // entry: clearing it and setting a new one for the next timer of this
+  // duration cost more than the rest of a `timeout()` that finished in time
+  // (a Node timer is inserted and removed per call). Unreferenced, it no
+  // longer keeps the process alive; when it fires on an empty list, the list
+  // is dropped.
+  if (list.head === undefined) list.timer?.unref();
 }
 
 /** The duration an armed entry waits for, in whole milliseconds (0 when not armed). */
