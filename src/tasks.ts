@@ -128,16 +128,23 @@ export function taskAge(task: Task<unknown>): number {
 function flushStartQueue(): void {
   // Tasks created while this loop runs are appended and started in order too.
   const queue = startQueue;
-  for (let i = 0; i < queue.length; i++) {
-    const task = queue[i]!;
-    try {
-      startTask(task);
-    } catch (error) {
-      // startTask catches what the task's own code throws; this is the last
-      // guard of the queue itself: a throw escaping here would leave
-      // `startScheduled` set, and no task created afterwards would ever start.
-      task._onThrow(error);
+  try {
+    for (let i = 0; i < queue.length; i++) {
+      const task = queue[i]!;
+      try {
+        startTask(task, true);
+      } catch (error) {
+        // startTask catches what the task's own code throws; this is the last
+        // guard of the queue itself: a throw escaping here would leave
+        // `startScheduled` set, and no task created afterwards would ever start.
+        storage.enterWith(undefined);
+        task._onThrow(error);
+      }
     }
+  } finally {
+    // The loop entered each task's context in turn (see startTask); what
+    // runs after it in this microtask is in no task.
+    storage.enterWith(undefined);
   }
   startQueue = [];
   startScheduled = false;
@@ -155,18 +162,34 @@ function scheduleStart(task: Task<unknown>): void {
   }
 }
 
-function startTask(task: Task<unknown>): void {
+/**
+ * Run the first step of `task` in its context. `inFlush`: called by the
+ * start queue's own microtask, which runs nothing but task starts: each
+ * task's context is entered for good instead of entered and then restored
+ * (`storage.run`), since the next task's replaces it anyway and the loop
+ * restores once at its end. On Node 24 and later each context switch
+ * allocates a frame: this saves one per task.
+ */
+function startTask(task: Task<unknown>, inFlush = false): void {
   if (task._state !== State.Pending) return;
   // Cancelled before it started: asyncio never runs the coroutine's body.
   const pending = task._pending;
   if (pending !== undefined) {
     task._pending = undefined;
+    // Its done listeners run outside any task, not in the previous task's
+    // context, which the start queue's loop may have left entered.
+    if (inFlush) storage.enterWith(undefined);
     task._settle(State.Cancelled, pending);
     return;
   }
   // Only debug-mode tasks have a creation stack: a cheap test for the mode.
   if (task._creationStack !== undefined) noteTaskStart(task);
-  storage.run(task, runBody, task);
+  if (inFlush) {
+    storage.enterWith(task);
+    runBody(task);
+  } else {
+    storage.run(task, runBody, task);
+  }
 }
 
 function runBody(task: Task<unknown>): void {
