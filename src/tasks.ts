@@ -297,7 +297,7 @@ export function cancelWith(task: Task<unknown>, error: CancelledError): boolean 
 /**
  * A task's rarely used fields (see {@link ScopeExtra}): a name, a debug-mode
  * creation stack, done callbacks, an unretrieved error.
- * A task made, run and awaited without any of them is 16 fields, not 27.
+ * A task made, run and awaited without any of them is 15 fields, not 27.
  */
 class TaskExtra extends ScopeExtra {
   name: string | undefined = undefined;
@@ -337,7 +337,6 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   /** @internal One listener, or several (one field: most tasks have none or one). */
   _listeners: DoneListener | DoneListener[] | undefined = undefined;
   /** @internal */ _links: AwaitLink[] | undefined = undefined;
-  /** @internal */ _retrieved = false;
   /** @internal */ _prev: Task<unknown> | undefined = undefined;
   /** @internal */ _next: Task<unknown> | undefined = undefined;
   /** @internal Creation time in tenths of a second (see `bornNow`). */
@@ -345,11 +344,13 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   /** @internal Id of the task that created this one, 0 when none. */
   _creator = 0;
   /**
-   * @internal Cancellation requests not undone (`cancelling()`) times two,
-   * plus one while a cancellation is in flight: one small integer, since
-   * every cancellation writes both.
+   * @internal Small counts and flags in one integer, since each is written
+   * often and a field apiece would make every task bigger: bit 0, a
+   * cancellation is in flight; bit 1, the outcome was asked for (an error
+   * nobody asked for is reported); the rest, cancellation requests not
+   * undone (`cancelling()`).
    */
-  _cancels = 0;
+  _bits = 0;
   /** @internal */ declare _x: TaskExtra | undefined;
 
   /** @internal A task is its own owning task. */
@@ -377,17 +378,24 @@ export class Task<T> extends Scope implements PromiseLike<T> {
   }
   /** @internal */
   get _numCancels(): number {
-    return this._cancels >> 1;
+    return this._bits >> 2;
   }
   set _numCancels(value: number) {
-    this._cancels = (value << 1) | (this._cancels & 1);
+    this._bits = (value << 2) | (this._bits & 3);
   }
   /** @internal */
   get _inFlight(): boolean {
-    return (this._cancels & 1) === 1;
+    return (this._bits & 1) !== 0;
   }
   set _inFlight(value: boolean) {
-    this._cancels = value ? this._cancels | 1 : this._cancels & ~1;
+    this._bits = value ? this._bits | 1 : this._bits & ~1;
+  }
+  /** @internal */
+  get _retrieved(): boolean {
+    return (this._bits & 2) !== 0;
+  }
+  set _retrieved(value: boolean) {
+    this._bits = value ? this._bits | 2 : this._bits & ~2;
   }
   /** @internal */
   get _creationStack(): string | undefined {
