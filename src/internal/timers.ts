@@ -66,10 +66,15 @@ export function startTimer<A>(ms: number, fn: (arg: A) => void, arg: A): TimerHa
   return timer;
 }
 
-/** Call `fn(arg)` at `due` on the `performance.now()` clock. */
-export function startTimerAt<A>(due: number, fn: (arg: A) => void, arg: A): TimerHandle {
+/** Call `fn(arg)` at `due` on the `performance.now()` clock (`left`: the time to it, when the caller knows it). */
+export function startTimerAt<A>(
+  due: number,
+  fn: (arg: A) => void,
+  arg: A,
+  left = due - performance.now(),
+): TimerHandle {
   const timer = new TimerHandle(fn as (arg: never) => void, arg);
-  insert(timer, Math.ceil(due), due - performance.now());
+  insert(timer, Math.ceil(due), left);
   return timer;
 }
 
