@@ -9,8 +9,8 @@ import { inspect } from 'node:util';
 import { asCancellation } from '../exceptions.js';
 import { checkFunction, isThenable, show } from '../internal/validate.js';
 import { TaskGroup } from '../taskgroups.js';
-import { type Awaitable, currentTask, type Task } from '../tasks.js';
-import { type Supervisor, safeLog } from './supervisor.js';
+import type { Awaitable, Task } from '../tasks.js';
+import { type Held, type Supervisor, safeLog } from './supervisor.js';
 
 /** Which responses run their background tasks. */
 export type RunOn = 'success' | 'always' | ((status: number) => boolean);
@@ -110,7 +110,8 @@ export interface Entry {
  * ```
  */
 export class BackgroundTasks {
-  /** @internal */ _entries: Entry[] = [];
+  /** @internal Made by the first `addTask`: most requests add none. */
+  _entries: Entry[] | undefined = undefined;
   /** @internal Set once the response is over: tasks added later run at once. */
   _ended: Ended | undefined = undefined;
 
@@ -124,17 +125,18 @@ export class BackgroundTasks {
     const entry: Entry = { fn: fn as Entry['fn'], args };
     const ended = this._ended;
     if (ended !== undefined) dispatch(ended, `${ended.label} (late)`, [entry]);
+    else if (this._entries === undefined) this._entries = [entry];
     else this._entries.push(entry);
   }
 
   /** How many tasks are queued and not yet started. */
   get size(): number {
-    return this._entries.length;
+    return this._entries?.length ?? 0;
   }
 
   /** `BackgroundTasks<2 queued>` */
   toString(): string {
-    return `BackgroundTasks<${this._entries.length} queued>`;
+    return `BackgroundTasks<${this.size} queued>`;
   }
 
   /** @internal */
@@ -150,61 +152,73 @@ function statusRuns(runOn: RunOn, status: number): boolean {
 }
 
 /**
- * @internal The response is over (`complete`: sent in full; otherwise the
- * client went away): run or skip the queued tasks. Returns the task that
- * runs them, if any.
+ * @internal The response is over (`ended.complete`: sent in full; otherwise
+ * the client went away): run or skip the queued tasks. `ended` is kept for
+ * tasks added later (a request's scope is one: no object per request).
+ * `now`: the response has left, the task that runs them starts in this
+ * call (eagerly) rather than on a later microtask. Returns that task, if any.
  */
 export function startBackgroundTasks(
   tasks: BackgroundTasks,
-  supervisor: Supervisor,
-  options: BackgroundTasksOptions,
-  label: string,
-  status: number,
-  complete: boolean,
+  ended: Ended,
+  now: boolean,
 ): Task<void> | undefined {
-  const runOn = options.runOn ?? 'success';
+  const { supervisor, options, label, status, complete } = ended;
   let skip = !complete && options.runOnDisconnect === false;
   if (complete && !skip) {
     try {
-      skip = !statusRuns(runOn, status);
+      skip = !statusRuns(options.runOn ?? 'success', status);
     } catch (error) {
       // A user callback that throws is reported like a failed task, never
       // thrown into the response's event handlers.
-      const count = tasks._entries.length;
+      const count = tasks.size;
       safeLog(
         supervisor._logger,
         'error',
         `weft: runOn threw for ${label} (status ${status}): its ${count} background task(s) are skipped`,
         error,
       );
-      tasks._ended = { supervisor, options, label, status, complete, skip: true, runOnThrew: true };
-      tasks._entries = [];
+      ended.skip = true;
+      ended.runOnThrew = true;
+      tasks._ended = ended;
+      tasks._entries = undefined;
       return undefined;
     }
   }
+  ended.skip = skip;
   // Kept for tasks added once the response is over: they run (or are skipped) at once.
-  const ended: Ended = { supervisor, options, label, status, complete, skip };
   tasks._ended = ended;
   const entries = tasks._entries;
-  if (entries.length === 0) return undefined;
-  tasks._entries = [];
-  return dispatch(ended, label, entries);
+  if (entries === undefined || entries.length === 0) return undefined;
+  tasks._entries = undefined;
+  return dispatch(ended, label, entries, now);
 }
 
 /** @internal How a request's response ended, for its background tasks. */
 export interface Ended {
-  supervisor: Supervisor;
-  options: BackgroundTasksOptions;
-  label: string;
+  readonly supervisor: Supervisor;
+  readonly options: BackgroundTasksOptions;
+  readonly label: string;
+  /** The response's status. */
   status: number;
+  /** Sent in full (otherwise the client went away first). */
   complete: boolean;
+  /** The tasks are skipped (set by `startBackgroundTasks`). */
   skip: boolean;
   /** `runOn` threw (reported as an error): the tasks, late ones too, are skipped. */
-  runOnThrew?: boolean;
+  runOnThrew: boolean;
 }
 
-/** @internal Run `entries` through the supervisor, or log why they are skipped. */
-export function dispatch(ended: Ended, label: string, entries: Entry[]): Task<void> | undefined {
+/**
+ * @internal Run `entries` through the supervisor, or log why they are
+ * skipped; `now`: start their task eagerly (see `startBackgroundTasks`).
+ */
+export function dispatch(
+  ended: Ended,
+  label: string,
+  entries: Entry[],
+  now = false,
+): Task<void> | undefined {
   const { supervisor } = ended;
   if (ended.skip) {
     const why = ended.runOnThrew
@@ -227,7 +241,7 @@ export function dispatch(ended: Ended, label: string, entries: Entry[]): Task<vo
     );
     return undefined;
   }
-  return spawnRunner(supervisor, ended.options, label, entries);
+  return spawnRunner(supervisor, ended.options, label, entries, now);
 }
 
 /**
@@ -240,17 +254,19 @@ function spawnRunner(
   options: BackgroundTasksOptions,
   label: string,
   entries: Entry[],
+  now: boolean,
 ): Task<void> | undefined {
   const concurrent = options.mode === 'concurrent';
   const keepGoing = options.continueOnError !== false;
   try {
-    return supervisor.spawn(
-      () =>
+    return supervisor._spawn<void>(
+      (held) =>
         concurrent
-          ? runConcurrently(supervisor, entries, keepGoing)
-          : runInOrder(supervisor, entries, keepGoing),
-      { name: `background: ${label}` },
-    );
+          ? runConcurrently(supervisor, held, entries, keepGoing)
+          : runInOrder(supervisor, held, entries, keepGoing),
+      `background: ${label}`,
+      now,
+    ).task as Task<void>;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     safeLog(
@@ -266,31 +282,68 @@ function call(entry: Entry): Awaitable<unknown> {
   return entry.fn(...(entry.args as never[]));
 }
 
-async function runInOrder(
+/**
+ * Run `entries` one after the other: synchronously as long as they return
+ * no promise (the runner task then ends at once, with no promise of its
+ * own), from the first promise on in `continueInOrder`.
+ */
+function runInOrder(
   supervisor: Supervisor,
+  held: Held,
   entries: Entry[],
   keepGoing: boolean,
+): Awaitable<void> {
+  for (let i = 0; i < entries.length; i++) {
+    try {
+      const result = call(entries[i]!);
+      if (isThenable(result)) {
+        return continueInOrder(supervisor, held, entries, keepGoing, i, result);
+      }
+    } catch (error) {
+      failed(supervisor, held, keepGoing, error);
+    }
+  }
+  return undefined;
+}
+
+async function continueInOrder(
+  supervisor: Supervisor,
+  held: Held,
+  entries: Entry[],
+  keepGoing: boolean,
+  at: number,
+  result: PromiseLike<unknown>,
 ): Promise<void> {
-  for (const entry of entries) {
+  try {
+    await result;
+  } catch (error) {
+    failed(supervisor, held, keepGoing, error);
+  }
+  for (let i = at + 1; i < entries.length; i++) {
     try {
       // Only a promise is awaited: a plain function costs no extra microtask.
-      const result = call(entry);
-      if (isThenable(result)) await result;
+      const next = call(entries[i]!);
+      if (isThenable(next)) await next;
     } catch (error) {
-      if (!keepGoing || asCancellation(error) !== undefined) throw error;
-      supervisor._reportFailure(error, currentTask()!);
+      failed(supervisor, held, keepGoing, error);
     }
   }
 }
 
+/** A background function failed: report it and go on, or end the runner with it. */
+function failed(supervisor: Supervisor, held: Held, keepGoing: boolean, error: unknown): void {
+  if (!keepGoing || asCancellation(error) !== undefined) throw error;
+  supervisor._reportFailure(error, held);
+}
+
 async function runConcurrently(
   supervisor: Supervisor,
+  held: Held,
   entries: Entry[],
   keepGoing: boolean,
 ): Promise<void> {
   // A task group: no function outlives the runner, and a shutdown that
   // cancels the runner cancels them all.
-  const runner = currentTask()!;
   await TaskGroup.run((tg) => {
     for (const entry of entries) {
       tg.createTask(async () => {
@@ -299,7 +352,7 @@ async function runConcurrently(
         } catch (error) {
           // Without keepGoing the group's first failure cancels the others.
           if (!keepGoing || asCancellation(error) !== undefined) throw error;
-          supervisor._reportFailure(error, runner);
+          supervisor._reportFailure(error, held);
         }
       });
     }

@@ -10,11 +10,12 @@
 import type { ServerResponse } from 'node:http';
 import { asCancellation, CancelledError } from '../exceptions.js';
 import { checkOptions, firstError, show } from '../internal/validate.js';
-import { Task } from '../tasks.js';
+import { type Awaitable, currentTask, Task } from '../tasks.js';
 import {
   BackgroundTasks,
   type BackgroundTasksOptions,
   checkBackgroundOptions,
+  type Ended,
   startBackgroundTasks,
 } from './background-tasks.js';
 import { Supervisor, safeLog } from './supervisor.js';
@@ -66,23 +67,61 @@ export function resolveWebOptions(
   return { ...options, supervisor: options?.supervisor ?? defaultSupervisor() };
 }
 
-/** @internal One request in flight. */
-export class RequestScope {
+/** The body of a task that only stands for the request (the client went away before its handler started). */
+function noop(): void {}
+
+/**
+ * @internal One request in flight. Its task runs the handler; the scope
+ * itself is what a late background task needs (`Ended`).
+ */
+export class RequestScope implements Ended {
   readonly backgroundTasks = new BackgroundTasks();
-  readonly task: Task<void>;
+  readonly supervisor: Supervisor;
+  /** @internal Set by `start()` (or on a disconnect before it). */
+  _task: Task<void> | undefined = undefined;
+  /** The response's status, once it is over. */
+  status = 0;
+  /** The response was sent in full (set when it is over). */
+  complete = false;
+  /** The background tasks are skipped (set when the response is over). */
+  skip = false;
+  /** `runOn` threw. */
+  runOnThrew = false;
   /** @internal */ _ended = false;
   /** @internal The client went away before the response was complete. */
   _disconnected = false;
-  /** @internal Resolves `whenEnded()`, once someone waits for it. */
-  _onEnded: (() => void) | undefined = undefined;
-  /** @internal */ _endedPromise: Promise<void> | undefined = undefined;
+  /** @internal Fulfils the task of an adapter whose handler is not the task's body (see `then`). */
+  _onEnded: ((value: undefined) => unknown) | undefined = undefined;
 
   constructor(
     readonly label: string,
     readonly options: WebOptions & { supervisor: Supervisor },
-    body: (scope: RequestScope) => Promise<void>,
   ) {
-    this.task = new Task<void>(() => body(this), { name: label });
+    this.supervisor = options.supervisor;
+  }
+
+  /**
+   * Run `body` as the request's task, starting now (an eager task: no
+   * microtask before the handler). `body` must begin with
+   * `scope.enter()`, so that the scope knows its task before `new Task`
+   * returns.
+   */
+  start(body: () => Awaitable<void>): void {
+    const task = new Task<void>(body, { name: this.label, eager: true });
+    this._task ??= task;
+  }
+
+  /** @internal The first thing a task body started by `start()` does. */
+  enter(): void {
+    this._task ??= currentTask() as Task<void>;
+  }
+
+  /** The request's task. */
+  get task(): Task<void> {
+    // No task yet: the client went away before the handler was reached. A
+    // task that never runs stands for it, cancelled by `end()`.
+    this._task ??= new Task<void>(noop, { name: this.label });
+    return this._task;
   }
 
   /** The request task's signal: aborts when the client goes away. */
@@ -93,35 +132,37 @@ export class RequestScope {
   /**
    * The response is over: `complete` when it was sent in full, otherwise
    * the client went away first (the handler is then cancelled). Runs the
-   * background tasks. Idempotent.
+   * background tasks: when the response was `sent` in full (a Node
+   * response's `close`), their task starts in this call; otherwise as new
+   * tasks do, on a later microtask (after a disconnect, once the handler
+   * has seen its cancellation). Idempotent.
    */
-  end(status: number, complete: boolean): void {
+  end(status: number, complete: boolean, sent = true): void {
     if (this._ended) return;
     this._ended = true;
+    this.status = status;
+    this.complete = complete;
     if (!complete) {
       this._disconnected = true;
       this.task.cancel(DISCONNECTED);
       // Not an application error: debug level at most, never the framework's error path.
       safeLog(
-        this.options.supervisor._logger,
+        this.supervisor._logger,
         'debug',
         `weft: ${this.label}: the client disconnected before the response was sent; its handler is cancelled`,
       );
     }
+    const onEnded = this._onEnded;
+    if (onEnded !== undefined) {
+      this._onEnded = undefined;
+      onEnded(undefined);
+    }
     try {
-      startBackgroundTasks(
-        this.backgroundTasks,
-        this.options.supervisor,
-        this.options,
-        this.label,
-        status,
-        complete,
-      );
+      startBackgroundTasks(this.backgroundTasks, this, sent && complete);
     } catch (error) {
       // Called from the response's event listeners: nothing may escape.
       reportHandlerError(this, error);
     }
-    this._onEnded?.();
   }
 
   /**
@@ -141,28 +182,31 @@ export class RequestScope {
   }
 
   /**
-   * Resolves once `end()` ran: adapters whose handler is not the task's
-   * body keep the task pending until then, so that a disconnect reaches the
-   * handler's checkpoints.
+   * @internal What the body of a task whose handler is not its body
+   * returns (Express, Fastify), to keep the task pending while the
+   * response is in flight, so that a disconnect reaches the handler's
+   * checkpoints. A thenable that `end()` fulfils, synchronously: no promise
+   * per request. One taker (the task).
    */
-  whenEnded(): Promise<void> {
-    if (this._ended) return Promise.resolve();
-    this._endedPromise ??= new Promise<void>((resolve) => {
-      this._onEnded = resolve;
-    });
-    return this._endedPromise;
+  // biome-ignore lint/suspicious/noThenProperty: the request task waits on its scope through this.
+  then<R1 = undefined, R2 = never>(
+    onFulfilled?: ((value: undefined) => R1 | PromiseLike<R1>) | null,
+    _onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    if (onFulfilled != null) {
+      if (this._ended) onFulfilled(undefined);
+      else this._onEnded = onFulfilled;
+    }
+    return this as unknown as PromiseLike<R1 | R2>;
   }
 
-  /** Follow a Node response: `finish` (sent in full) or `close` first (client gone). */
+  /** Follow a Node response: its `close` says it is over, `writableFinished` whether it was sent in full. */
   watch(res: ServerResponse): void {
-    const onFinish = (): void => this.end(res.statusCode, true);
-    const onClose = (): void => this.end(res.statusCode, res.writableFinished);
-    res.once('finish', onFinish);
-    res.once('close', onClose);
+    res.on('close', () => this.end(res.statusCode, res.writableFinished));
   }
 }
 
 /** @internal Log an error a handler threw, the way the supervisor logs failures. */
 export function reportHandlerError(scope: RequestScope, error: unknown): void {
-  scope.options.supervisor._report(error, scope.task);
+  scope.supervisor._report(error, scope.task);
 }

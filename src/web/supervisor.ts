@@ -23,7 +23,7 @@ import {
   show,
 } from '../internal/validate.js';
 import { Semaphore } from '../semaphores.js';
-import { type Awaitable, Task, type TaskFn, TaskState } from '../tasks.js';
+import { type Awaitable, currentTask, Task, type TaskFn, TaskState } from '../tasks.js';
 
 /**
  * Where weft's web layer writes: `console.error` and `console.warn` by
@@ -242,12 +242,55 @@ export function checkGrace(name: string, value: unknown): Error | undefined {
   return undefined;
 }
 
-/** Which supervisor spawned a task (weft/jobs finds its worker's through it). */
-const owners = new WeakMap<Task<unknown>, Supervisor>();
+/**
+ * Supervisors that own unfinished tasks (a supervisor is here from its first
+ * live task to its last): `supervisorOf` looks a task up in their lists. A
+ * per-task map (one entry per spawn) would cost every request that has a
+ * background task; this lookup runs once per job worker.
+ */
+const busy: Supervisor[] = [];
 
-/** @internal The supervisor that spawned `task`, if one did. */
+/** @internal The supervisor that spawned `task`, if one did and it is not done. */
 export function supervisorOf(task: Task<unknown> | undefined): Supervisor | undefined {
-  return task === undefined ? undefined : owners.get(task);
+  if (task === undefined) return undefined;
+  for (const supervisor of busy) {
+    for (let h = supervisor._first; h !== undefined; h = h.next)
+      if (h.task === task) return supervisor;
+  }
+  return undefined;
+}
+
+/**
+ * @internal A task a supervisor owns: its record (what `recent()` shows a
+ * copy of), linked into the supervisor's list of unfinished tasks until it
+ * ends, then kept in its history.
+ */
+export class Held implements TaskRecord {
+  id = 0;
+  name = '';
+  state: TaskRecord['state'] = 'pending';
+  startedAt: number | undefined = undefined;
+  endedAt: number | undefined = undefined;
+  error: string | undefined = undefined;
+  /** The task, until it ends. */
+  task: Task<unknown> | undefined = undefined;
+  prev: Held | undefined = undefined;
+  next: Held | undefined = undefined;
+
+  constructor(readonly spawnedAt: number) {}
+
+  /** The public fields, in a new object. */
+  copy(): TaskRecord {
+    return {
+      id: this.id,
+      name: this.name,
+      state: this.state,
+      spawnedAt: this.spawnedAt,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      error: this.error,
+    };
+  }
 }
 
 /**
@@ -276,10 +319,21 @@ export class Supervisor {
   /** @internal */ readonly _onError: (error: unknown, task: Task<unknown>) => void;
   /** @internal */ readonly _logger: Logger;
   /** @internal */ readonly _historySize: number;
-  /** @internal Unfinished tasks and their records. */
-  _live = new Map<Task<unknown>, TaskRecord>();
-  /** @internal Finished tasks, oldest first. */
-  _history: TaskRecord[] = [];
+  /**
+   * @internal Unfinished tasks, oldest first: a linked list of their
+   * records (a Map keyed by task costs an insertion and a deletion per
+   * task, and V8 shrinks and regrows its table as the count swings).
+   */
+  _first: Held | undefined = undefined;
+  /** @internal */ _last: Held | undefined = undefined;
+  /** @internal How many are in the list. */
+  _liveCount = 0;
+  /**
+   * @internal The last `historySize` finished tasks: in finishing order
+   * until it is full, then a ring whose oldest is at `_historyAt`.
+   */
+  _history: Held[] = [];
+  /** @internal */ _historyAt = 0;
   /** @internal */ _running = 0;
   /** @internal */ _pending = 0;
   /** @internal */ _completed = 0;
@@ -391,6 +445,21 @@ export class Supervisor {
       checkOptionalString('options.name', options?.name),
     );
     if (error !== undefined) throw error;
+    // The wrapper takes the signal only if `fn` does: a task's signal (an
+    // AbortController) is built on demand, and most background work never
+    // asks. Otherwise `fn` is called with no argument at all.
+    const run: (held: Held) => Awaitable<T> =
+      fn.length > 0 ? (held) => fn(held.task!.signal) : () => (fn as () => Awaitable<T>)();
+    return this._spawn(run, options?.name).task as Task<T>;
+  }
+
+  /**
+   * @internal `spawn` with its arguments known to be valid: `run` gets the
+   * task's record (for `_reportFailure`). `eager`: the task starts in this
+   * call, as `createTask(fn, { eager: true })` does (the web layer, once a
+   * response has left). Returns the record; its `task` is set.
+   */
+  _spawn<T>(run: (held: Held) => Awaitable<T>, name: string | undefined, eager = false): Held {
     if (this._closed) {
       throw new InvalidStateError(`${this} is shut down: it cannot spawn new tasks`, {
         state: 'closed',
@@ -403,49 +472,66 @@ export class Supervisor {
         { maxPending: this._maxPending },
       );
     }
-    const record: TaskRecord = {
-      id: 0,
-      name: '',
-      state: 'pending',
-      spawnedAt: Date.now(),
-      startedAt: undefined,
-      endedAt: undefined,
-      error: undefined,
-    };
+    const held = new Held(Date.now());
     this._pending++;
-    const start = (): void => {
-      this._pending--;
-      this._running++;
-      record.state = 'running';
-      record.startedAt = Date.now();
-    };
-    // The wrapper takes the signal only if `fn` does: a task's signal (an
-    // AbortController) is built on demand, and most background work never asks.
-    const wantsSignal = fn.length > 0;
-    const call = (task: Task<T>): Awaitable<T> =>
-      wantsSignal ? fn(task.signal) : (fn as () => Awaitable<T>)();
+    const last = this._last;
+    if (last === undefined) {
+      this._first = held;
+      busy.push(this);
+    } else {
+      last.next = held;
+      held.prev = last;
+    }
+    this._last = held;
+    this._liveCount++;
     const body: () => Awaitable<T> =
       slots === undefined
         ? () => {
-            start();
-            return call(task);
+            this._start(held, true, eager);
+            return run(held);
           }
         : async () => {
+            this._start(held, false);
             await slots.acquire(); // in the backlog: a checkpoint, so shutdown can cancel it
-            start();
+            this._start(held);
             try {
-              return await call(task);
+              return await run(held);
             } finally {
               slots.release();
             }
           };
-    const task: Task<T> = new Task<T>(body, { name: options?.name });
-    owners.set(task as Task<unknown>, this);
-    record.id = task.id;
-    record.name = task.name;
-    this._live.set(task as Task<unknown>, record);
-    task._onDone((done) => this._finished(done as Task<unknown>, record));
-    return task;
+    let task: Task<T>;
+    if (eager) task = new Task<T>(body, { name, eager });
+    else {
+      task = new Task<T>(body);
+      // The name through the setter: `new Task(body, { name })` checks the options again.
+      if (name !== undefined) task.name = name;
+    }
+    if (held.task === undefined) this._adopt(held, task as Task<unknown>);
+    task._onDone((done) => this._finished(done as Task<unknown>, held));
+    return held;
+  }
+
+  /** @internal The record learns its task (inside `new Task()` when eager). */
+  _adopt(held: Held, task: Task<unknown>): void {
+    held.task = task;
+    held.id = task.id;
+    held.name = task.name;
+  }
+
+  /**
+   * @internal A task's function starts: it leaves the backlog (`running`),
+   * or with a concurrency limit, first waits for a slot (`!running`). The
+   * record learns its task here when that runs inside `new Task()`.
+   */
+  _start(held: Held, running = true, now = false): void {
+    if (held.task === undefined) this._adopt(held, currentTask()!);
+    if (!running) return;
+    this._pending--;
+    this._running++;
+    held.state = 'running';
+    // Started inside `_spawn` itself (eager, no slot to wait for): when it was spawned.
+    held.startedAt = now ? held.spawnedAt : Date.now();
   }
 
   /** Counts of running, queued and finished tasks. */
@@ -461,11 +547,14 @@ export class Supervisor {
 
   /** Unfinished tasks, then the last `historySize` finished ones, newest first. */
   recent(): TaskRecord[] {
-    const live = [...this._live.values()].reverse();
-    // The history is trimmed in batches: it may hold more than historySize.
-    const finished =
-      this._historySize === 0 ? [] : this._history.slice(-this._historySize).reverse();
-    return [...live, ...finished].map((r) => ({ ...r }));
+    const records: TaskRecord[] = [];
+    for (let h = this._last; h !== undefined; h = h.prev) records.push(h.copy());
+    const history = this._history;
+    // Newest first: the slot before `_historyAt`, going back round the ring.
+    const n = history.length;
+    const at = n < this._historySize ? n : this._historyAt;
+    for (let i = 1; i <= n; i++) records.push(history[(at - i + n) % n]!.copy());
+    return records;
   }
 
   /**
@@ -568,12 +657,11 @@ export class Supervisor {
    * that failed while the others went on): report it, and count the task as
    * failed when it ends.
    */
-  _reportFailure(error: unknown, task: Task<unknown>): void {
-    const record = this._live.get(task);
-    if (record !== undefined && record.error === undefined) {
-      record.error = error instanceof Error ? error.message : String(error);
+  _reportFailure(error: unknown, held: Held): void {
+    if (held.error === undefined) {
+      held.error = error instanceof Error ? error.message : String(error);
     }
-    this._report(error, task);
+    this._report(error, held.task!);
   }
 
   /** @internal */
@@ -587,8 +675,14 @@ export class Supervisor {
   }
 
   /** @internal */
-  _finished(task: Task<unknown>, record: TaskRecord): void {
-    this._live.delete(task);
+  _finished(task: Task<unknown>, record: Held): void {
+    const { prev, next } = record;
+    if (prev === undefined) this._first = next;
+    else prev.next = next;
+    if (next === undefined) this._last = prev;
+    else next.prev = prev;
+    record.prev = record.next = record.task = undefined;
+    this._liveCount--;
     if (record.state === 'running') this._running--;
     else this._pending--;
     record.endedAt = Date.now();
@@ -615,17 +709,25 @@ export class Supervisor {
         record.state = 'cancelled';
         this._cancelled++;
     }
-    this._history.push(record);
-    // Trimmed in batches: shift() on every finished task is a copy each time.
-    if (this._history.length > 2 * this._historySize + 16) {
-      this._history.splice(0, this._history.length - this._historySize);
+    const size = this._historySize;
+    if (this._history.length < size) this._history.push(record);
+    else if (size > 0) {
+      this._history[this._historyAt] = record;
+      this._historyAt = (this._historyAt + 1) % size;
     }
-    if (this._live.size === 0) for (const resolve of this._idle.splice(0)) resolve();
+    if (this._liveCount === 0) {
+      const at = busy.indexOf(this);
+      if (at !== -1) {
+        busy[at] = busy[busy.length - 1]!;
+        busy.pop();
+      }
+      if (this._idle.length > 0) for (const resolve of this._idle.splice(0)) resolve();
+    }
   }
 
   /** @internal Resolves once no task is unfinished. */
   _whenIdle(): Promise<void> {
-    if (this._live.size === 0) return Promise.resolve();
+    if (this._liveCount === 0) return Promise.resolve();
     return new Promise((resolve) => this._idle.push(resolve));
   }
 
@@ -639,7 +741,8 @@ export class Supervisor {
     });
     await Promise.race([this._whenIdle(), expired]);
     stopTimer(timer);
-    const left = [...this._live.keys()];
+    const left: Task<unknown>[] = [];
+    for (let h = this._first; h !== undefined; h = h.next) left.push(h.task!);
     for (const task of left) task.cancel('Supervisor shutdown: grace period over');
     await this._whenIdle();
     const cancelledNames = left.map((task) => task.name);

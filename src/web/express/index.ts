@@ -8,17 +8,16 @@ import type { Application, ErrorRequestHandler, Request, RequestHandler } from '
 import type { BackgroundTasks } from '../background-tasks.js';
 import { RequestScope, resolveWebOptions, type WebOptions } from '../request.js';
 
-const kScope = Symbol('weft.scope');
-
-type ScopedRequest = Request & { [kScope]?: RequestScope };
-
 /**
  * Error middleware weft places in front of the app's error handlers: the
  * `CancelledError` of a client that disconnected stops here (the response
  * is gone; weft logged it at debug level), every other error goes on.
  */
 const disconnectFilter: ErrorRequestHandler = (err, req, _res, next) => {
-  if ((req as ScopedRequest)[kScope]?.isDisconnect(err)) return;
+  // A disconnect ends the request's scope before its error reaches here:
+  // the scope is then where the request's background tasks keep it.
+  const ended = (req as Partial<Request>).backgroundTasks?._ended;
+  if (ended instanceof RequestScope && ended.isDisconnect(err)) return;
   next(err);
 };
 
@@ -32,13 +31,16 @@ const placed = new WeakMap<object, number>();
 /**
  * Keep {@link disconnectFilter} in `app`'s router before the first error
  * handler after weft's middleware (at the end when there is none). Checked
- * on each request, redone only when the stack has changed.
+ * on each request, redone only when the stack has changed. Returns the
+ * router's stack, for the caller to skip this while it stays as it was.
  */
-function placeFilter(app: Application, middleware: RequestHandler): void {
+function placeFilter(app: Application, middleware: RequestHandler): unknown[] | undefined {
   const router = (app as { router?: { stack?: unknown; use?: unknown } }).router;
   const stack = router?.stack;
-  if (router === undefined || !Array.isArray(stack) || typeof router.use !== 'function') return;
-  if (placed.get(router) === stack.length) return;
+  if (router === undefined || !Array.isArray(stack) || typeof router.use !== 'function') {
+    return undefined;
+  }
+  if (placed.get(router) === stack.length) return stack;
   const layers = stack as Layer[];
   let at = layers.findIndex((layer) => layer?.handle === disconnectFilter);
   if (at === -1) {
@@ -53,6 +55,7 @@ function placeFilter(app: Application, middleware: RequestHandler): void {
   if (before === -1) before = layers.length;
   layers.splice(before, 0, filter!);
   placed.set(router, layers.length);
+  return stack;
 }
 
 declare global {
@@ -119,28 +122,39 @@ declare global {
  */
 export function backgroundTasks(options?: WebOptions): RequestHandler {
   const resolved = resolveWebOptions(options);
+  // The stack placeFilter last saw, and its length then: the usual case
+  // (one app, its routes all added) costs two comparisons a request.
+  let stack: unknown[] | undefined;
+  let length = -1;
   const middleware: RequestHandler = (req, res, next) => {
     // Used twice on one request (app and router): the first scope stands.
     if (req.backgroundTasks !== undefined) {
       next();
       return;
     }
-    placeFilter(req.app, middleware);
-    const scope = new RequestScope(`${req.method} ${req.originalUrl}`, resolved, async (self) => {
+    const app = req.app;
+    const router = (app as { router?: { stack?: unknown } }).router;
+    if (router?.stack !== stack || stack === undefined || stack.length !== length) {
+      stack = placeFilter(app, middleware);
+      length = stack?.length ?? -1;
+    }
+    const scope = new RequestScope(`${req.method} ${req.originalUrl}`, resolved);
+    req.backgroundTasks = scope.backgroundTasks;
+    res.locals.backgroundTasks = scope.backgroundTasks;
+    scope.watch(res);
+    scope.start(() => {
+      scope.enter();
       // The rest of the chain runs in this task's context; the task stays
-      // pending while the response is in flight, so that a disconnect
-      // cancels the handler's checkpoints.
+      // pending while the response is in flight (on the scope, a thenable
+      // its end fulfils), so that a disconnect cancels the handler's
+      // checkpoints.
       try {
         next();
       } catch (err) {
         next(err); // what Express does with a middleware that throws
       }
-      await self.whenEnded();
+      return scope;
     });
-    req.backgroundTasks = scope.backgroundTasks;
-    res.locals.backgroundTasks = scope.backgroundTasks;
-    (req as ScopedRequest)[kScope] = scope;
-    scope.watch(res);
   };
   return middleware;
 }

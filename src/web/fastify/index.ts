@@ -8,7 +8,6 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
-  onResponseHookHandler,
   preHandlerHookHandler,
 } from 'fastify';
 import type { BackgroundTasks } from '../background-tasks.js';
@@ -24,22 +23,9 @@ declare module 'fastify' {
   }
 }
 
-/** Where a request is in its weft task. */
-interface Flow {
-  scope: RequestScope;
-  /** Wake the task: with `preHandler`'s `done` (run the handler in the task), or without (over). */
-  wake: (proceed: (() => void) | undefined) => void;
-}
+const kScope = Symbol('weft.scope');
 
-const kFlow = Symbol('weft.flow');
-
-type WeftRequest = FastifyRequest & { [kFlow]: Flow | null };
-
-/** The response is over: end the scope (runs the background tasks) and the task. */
-function settle(flow: Flow, status: number, complete: boolean): void {
-  flow.scope.end(status, complete);
-  flow.wake(undefined);
-}
+type WeftRequest = FastifyRequest & { [kScope]: RequestScope | null };
 
 /** The log methods a disconnect's error could reach, above debug. */
 const LEVELS = ['info', 'warn', 'error', 'fatal'] as const;
@@ -76,7 +62,7 @@ function clientError(scope: RequestScope, reply: FastifyReply): void {
 
 /**
  * The Fastify plugin: every request gets `request.backgroundTasks`, run
- * after the response has been sent (from `onResponse`), and every handler
+ * after the response has been sent (once the Node response closes), and every handler
  * (with the `preHandler` hooks registered after the plugin) runs inside the
  * request's weft task, so `currentTask()`, `currentSignal()` and every
  * checkpoint work, and a client that disconnects before the response is
@@ -127,47 +113,39 @@ export const weftPlugin: FastifyPluginAsync<WebOptions> = Object.assign(
   async function weft(app: Parameters<FastifyPluginAsync<WebOptions>>[0], options: WebOptions) {
     const resolved = resolveWebOptions(options);
     app.decorateRequest('backgroundTasks', null as unknown as BackgroundTasks);
-    app.decorateRequest(kFlow, null);
+    app.decorateRequest(kScope, null);
 
     app.addHook('onRequest', (request, reply, done) => {
-      let wake!: Flow['wake'];
-      const woken = new Promise<(() => void) | undefined>((resolve) => {
-        wake = resolve;
-      });
-      const scope = new RequestScope(`${request.method} ${request.url}`, resolved, async (self) => {
-        const proceed = await woken;
-        if (proceed === undefined) return; // over before the handler (an error, a hook replied)
-        // The handler runs in this task's context; the task stays pending
-        // while the response is in flight, so that a disconnect cancels the
-        // handler's checkpoints.
-        proceed();
-        await self.whenEnded();
-      });
-      const flow: Flow = { scope, wake };
+      const scope = new RequestScope(`${request.method} ${request.url}`, resolved);
       request.backgroundTasks = scope.backgroundTasks;
-      (request as WeftRequest)[kFlow] = flow;
+      (request as WeftRequest)[kScope] = scope;
       const raw = reply.raw;
-      // `onResponse` ends a response sent in full; this is the client gone first.
-      raw.once('close', () => {
-        settle(flow, raw.statusCode, raw.writableFinished);
+      // The response is over: sent in full, or the client went away first
+      // (the handler, if it started, is cancelled).
+      raw.on('close', () => {
+        scope.end(raw.statusCode, raw.writableFinished);
         clientError(scope, reply);
       });
       done();
     });
 
     app.addHook('preHandler', ((request, _reply, done) => {
-      const flow = (request as WeftRequest)[kFlow];
-      if (flow === null) done();
+      const scope = (request as WeftRequest)[kScope];
+      if (scope === null) done();
       // The client went away while the body was read or hooks ran: skip the handler.
-      else if (flow.scope._ended || flow.scope.task.done()) done(flow.scope.signal.reason);
-      else flow.wake(done);
+      else if (scope._ended) done(scope.signal.reason);
+      else {
+        // The handler (and the preHandler hooks after this one) runs in the
+        // request's task, started here; it stays pending while the
+        // response is in flight (on the scope, a thenable its end
+        // fulfils), so that a disconnect cancels the handler's checkpoints.
+        scope.start(() => {
+          scope.enter();
+          done();
+          return scope;
+        });
+      }
     }) satisfies preHandlerHookHandler);
-
-    app.addHook('onResponse', ((request, reply, done) => {
-      const flow = (request as WeftRequest)[kFlow];
-      if (flow !== null) settle(flow, reply.statusCode, true);
-      done();
-    }) satisfies onResponseHookHandler);
   },
   {
     // What fastify-plugin sets: the hooks and decorators apply to the whole app.

@@ -13,7 +13,8 @@
  */
 
 import type { ServerResponse } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import { currentTask, type Task } from '../../tasks.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import { RequestScope, resolveWebOptions, type WebOptions } from '../request.js';
 
@@ -38,7 +39,9 @@ export type WeftVariables = {
   /**
    * Aborts when the client disconnects before the response is sent: the
    * request task's signal, the same object as `currentSignal()` in the
-   * handler (outside nested scopes such as `timeout`).
+   * handler (outside nested scopes such as `timeout`). Made by the first
+   * `c.get('signal')` (an AbortController costs a request that never
+   * asks); `c.var.signal` is there from then on.
    */
   signal: AbortSignal;
 };
@@ -66,7 +69,7 @@ function nodeResponse(env: unknown): ServerResponse | undefined {
   if (typeof env !== 'object' || env === null) return undefined;
   const outgoing = (env as { outgoing?: unknown }).outgoing;
   // HTTP/1 `ServerResponse` and HTTP/2 `Http2ServerResponse` alike emit
-  // 'finish' and 'close' and carry `statusCode` and `writableFinished`.
+  // 'close' and carry `statusCode` and `writableFinished`.
   if (
     typeof outgoing === 'object' &&
     outgoing !== null &&
@@ -169,26 +172,67 @@ function label(method: string, url: string): string {
  */
 export function backgroundTasks(options?: WebOptions): MiddlewareHandler<WeftEnv> {
   const resolved = resolveWebOptions(options);
-  return async (c, next) => {
+  return (c, next) => {
     if (c.get('backgroundTasks') !== undefined) return next();
     const res = nodeResponse(c.env);
-    const scope = new RequestScope(label(c.req.method, c.req.url), resolved, () => next());
+    const scope = new RequestScope(label(c.req.method, c.req.url), resolved);
     c.set('backgroundTasks', scope.backgroundTasks);
-    c.set('signal', scope.signal);
-    if (res !== undefined) {
-      scope.watch(res);
-      res.once('close', () => quietDisconnect(scope));
-      // Errors go on to Hono's error handling; the Node response decides
-      // when the tasks run (a disconnect already cancelled the task).
-      await scope.task;
-      return;
-    }
-    try {
-      await scope.task;
-    } catch (error) {
-      scope.end(500, true);
-      throw error;
-    }
-    scope.end(c.finalized ? c.res.status : 500, true);
+    // `c.get('signal')` is made on first use: the signal is an
+    // AbortController the request pays for only if it asks (then it is in
+    // `c.var` too).
+    const get = c.get;
+    c.get = ((key: string) =>
+      key === 'signal' ? signalOf(c, scope) : get(key as never)) as typeof get;
+    if (res === undefined) return elsewhere(c, scope, next);
+    res.on('close', () => {
+      scope.end(res.statusCode, res.writableFinished);
+      quietDisconnect(scope);
+    });
+    // The rest of the chain runs in the request's task, started here.
+    let done: Promise<void> | undefined;
+    scope.start(() => {
+      scope.enter();
+      done = next();
+      return done;
+    });
+    // Awaiting the task from a weft scope links them (its cancellation
+    // reaches the request): through the task's own `then`, as before.
+    if (done === undefined || currentTask() !== undefined) return settled(scope.task);
+    // Otherwise the task settles from `done`, in a reaction registered
+    // before this one: then its outcome is known. Errors go on to Hono's
+    // error handling; the Node response decides when the background tasks
+    // run (a disconnect already cancelled the task).
+    const outcome = (): void => scope.task.result();
+    return done.then(outcome, outcome);
   };
+}
+
+/** The request task's signal, made now, and from now on in `c.var` too. */
+function signalOf(c: Context<WeftEnv>, scope: RequestScope): AbortSignal {
+  const signal = scope.signal;
+  c.set('signal', signal);
+  return signal;
+}
+
+async function settled(task: Task<void>): Promise<void> {
+  await task;
+}
+
+/**
+ * Not on `@hono/node-server`: no Node response to follow. The tasks run
+ * once the handler has produced its `Response`; a handler that throws
+ * counts as status 500.
+ */
+async function elsewhere(c: Context<WeftEnv>, scope: RequestScope, next: Next): Promise<void> {
+  scope.start(() => {
+    scope.enter();
+    return next();
+  });
+  try {
+    await scope.task;
+  } catch (error) {
+    scope.end(500, true, false);
+    throw error;
+  }
+  scope.end(c.finalized ? c.res.status : 500, true, false);
 }

@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { asCancellation } from '../../exceptions.js';
-import { checkFunction } from '../../internal/validate.js';
+import { checkFunction, isThenable } from '../../internal/validate.js';
 import type { Awaitable } from '../../tasks.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import {
@@ -78,20 +78,44 @@ export function withBackgroundTasks(handler: WeftHandler, options?: WebOptions):
   if (error !== undefined) throw error;
   const resolved = resolveWebOptions(options);
   return (req, res) => {
-    const scope = new RequestScope(`${req.method} ${req.url}`, resolved, async (self) => {
-      try {
-        await handler(req, res, new Context(self));
-      } catch (err) {
-        if (asCancellation(err) !== undefined && self._ended) return; // the client went away
-        if (!res.headersSent) {
-          res.statusCode = 500;
-          res.end('Internal Server Error');
-        } else if (!res.writableEnded) {
-          res.destroy(err instanceof Error ? err : undefined);
-        }
-        reportHandlerError(self, err);
-      }
-    });
+    const scope = new RequestScope(`${req.method} ${req.url}`, resolved);
     scope.watch(res);
+    scope.start(() => {
+      scope.enter();
+      let result: Awaitable<void>;
+      try {
+        result = handler(req, res, new Context(scope));
+        // A handler that returns no promise ends its task at once: no promise of ours either.
+        if (!isThenable(result)) return;
+      } catch (err) {
+        failed(scope, res, err);
+        return;
+      }
+      return settle(scope, res, result);
+    });
   };
+}
+
+async function settle(
+  scope: RequestScope,
+  res: ServerResponse,
+  result: PromiseLike<void>,
+): Promise<void> {
+  try {
+    await result;
+  } catch (err) {
+    failed(scope, res, err);
+  }
+}
+
+/** The handler threw: a 500 if nothing was sent yet, and the error reported (not a disconnect's). */
+function failed(scope: RequestScope, res: ServerResponse, err: unknown): void {
+  if (asCancellation(err) !== undefined && scope._ended) return; // the client went away
+  if (!res.headersSent) {
+    res.statusCode = 500;
+    res.end('Internal Server Error');
+  } else if (!res.writableEnded) {
+    res.destroy(err instanceof Error ? err : undefined);
+  }
+  reportHandlerError(scope, err);
 }
