@@ -200,9 +200,15 @@ export class RequestScope implements Ended {
     return this as unknown as PromiseLike<R1 | R2>;
   }
 
-  /** Follow a Node response: its `close` says it is over, `writableFinished` whether it was sent in full. */
-  watch(res: ServerResponse): void {
-    res.on('close', () => this.end(res.statusCode, res.writableFinished));
+  /**
+   * Follow a Node response: its `close` says it is over, `writableFinished`
+   * whether it was sent in full; `then` runs after `end()`, if given.
+   */
+  watch(res: ServerResponse, then?: (scope: RequestScope) => void): void {
+    res.on('close', () => {
+      this.end(res.statusCode, res.writableFinished);
+      then?.(this);
+    });
   }
 }
 
