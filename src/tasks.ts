@@ -23,6 +23,7 @@ import {
   isDelivering,
   removeWaiter,
   requestCancel,
+  runInScope,
   Scope,
   ScopeExtra,
   Suspension,
@@ -188,7 +189,7 @@ function startTask(task: Task<unknown>, inFlush = false): void {
     storage.enterWith(task);
     runBody(task);
   } else {
-    storage.run(task, runBody, task);
+    runInScope(task, runBody, task, undefined);
   }
 }
 
