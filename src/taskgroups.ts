@@ -24,10 +24,10 @@ import {
   currentScope,
   openScope,
   requestCancel,
-  runInScope,
   Scope,
   type ScopeOwner,
   Suspension,
+  storage,
 } from './internal/scope.js';
 import { checkFunction } from './internal/validate.js';
 import { type Awaitable, inImplicitTask, Task, type TaskFn, TaskState } from './tasks.js';
@@ -208,7 +208,7 @@ export class TaskGroup extends Scope {
   async _runBody<T>(body: (tg: TaskGroup) => Awaitable<T>): Promise<T> {
     let value: T | undefined;
     try {
-      value = await runInScope(this, runIn<T>, this, body);
+      value = await storage.run(this, runIn<T>, this, body);
     } catch (error) {
       await this._exit(true, this._cancellationOf(error) ?? error);
       return undefined as T;

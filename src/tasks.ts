@@ -23,7 +23,6 @@ import {
   isDelivering,
   removeWaiter,
   requestCancel,
-  runInScope,
   Scope,
   ScopeExtra,
   Suspension,
@@ -189,7 +188,7 @@ function startTask(task: Task<unknown>, inFlush = false): void {
     storage.enterWith(task);
     runBody(task);
   } else {
-    runInScope(task, runBody, task, undefined);
+    storage.run(task, runBody, task);
   }
 }
 

@@ -23,9 +23,9 @@ import {
   currentScope,
   openScope,
   requestCancel,
-  runInScope,
   Scope,
   type ScopeOwner,
+  storage,
 } from './internal/scope.js';
 import { callSoon, cancelSoon } from './internal/soon.js';
 import { startTimerAt, stopTimer, type TimerHandle } from './internal/timers.js';
@@ -218,7 +218,7 @@ async function within<T>(
   scope._ms = ms;
   let value: T;
   try {
-    value = await runInScope(scope, runIn<T>, scope, fn);
+    value = await storage.run(scope, runIn<T>, scope, fn);
   } catch (error) {
     throw scope._close(true, error);
   }

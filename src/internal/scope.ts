@@ -15,7 +15,7 @@
  * signal when a child scope ends).
  */
 
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CancelledError } from '../exceptions.js';
 import type { WaitTarget } from '../snapshot-types.js';
 
@@ -43,43 +43,6 @@ export interface ScopeOwner {
 }
 
 export const storage = new AsyncLocalStorage<Scope | undefined>();
-
-/**
- * Whether `AsyncLocalStorage` runs on async context frames: Node 24 and
- * later, unless started with `--no-async-context-frame`. There, each
- * `storage.run()` makes two frames, one to enter and a copy of the
- * caller's to restore it (a `Map` each, about 370 bytes); on Node 20
- * `run()` allocates nothing.
- */
-const contextFrames =
-  Number(process.versions.node.split('.')[0]) >= 24 &&
-  !process.execArgv.includes('--no-async-context-frame') &&
-  !(process.env.NODE_OPTIONS ?? '').includes('--no-async-context-frame');
-
-function enterAndCall<A, B, R>(scope: Scope | undefined, fn: (a: A, b: B) => R, a: A, b: B): R {
-  storage.enterWith(scope);
-  return fn(a, b);
-}
-
-/**
- * `storage.run(scope, fn, a, b)`, with one context frame fewer on Node 24
- * and later: an `AsyncResource` keeps the caller's frame (it holds the one
- * it was made in), and restores that very frame when `fn` returns or
- * throws, instead of a copy made for the purpose. Measured on Node 24: 478
- * instead of 792 bytes and 210 instead of 244 ns per call; an eager task
- * start, `timeout()` and `TaskGroup.run()` each go through here.
- */
-export function runInScope<A, B, R>(
-  scope: Scope | undefined,
-  fn: (a: A, b: B) => R,
-  a: A,
-  b: B,
-): R {
-  if (!contextFrames) return storage.run(scope, fn, a, b);
-  // As run() does: already there, no switch at all.
-  if (storage.getStore() === scope) return fn(a, b);
-  return new AsyncResource('weft').runInAsyncScope(enterAndCall, undefined, scope, fn, a, b) as R;
-}
 
 /** The innermost scope of the code that is running, if it runs in a task. */
 export function currentScope(): Scope | undefined {
