@@ -1,8 +1,9 @@
 /**
  * Write `BENCHMARKS.md` (or another report file) from every result in a
- * directory: the suite's `node*.json` and bench:jobs' `jobs-node*.json`.
- * Both `npm run bench` and `npm run bench:jobs` regenerate the whole file
- * through here, so neither drops the other's sections.
+ * directory: the suite's `node*.json`, bench:jobs' `jobs-node*.json` and
+ * bench:web's `web-node*.json`. `npm run bench`, `npm run bench:jobs` and
+ * `npm run bench:web` regenerate the whole file through here, so none drops
+ * the others' sections.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { loadJobsResults } from './jobs/results.js';
 import { renderReport } from './report.js';
 import { loadResults } from './results.js';
+import { loadWebResults } from './web-results.js';
 
 /**
  * The committed report is formatted as `npm run lint` wants it (Biome pads
@@ -31,6 +33,9 @@ function formatReport(root: string, file: string): void {
 /** Render the results found in `resultsDir` into `out`. */
 export function writeReport(root: string, resultsDir: string, out: string): void {
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, renderReport(loadResults(resultsDir), loadJobsResults(resultsDir)));
+  writeFileSync(
+    out,
+    renderReport(loadResults(resultsDir), loadJobsResults(resultsDir), loadWebResults(resultsDir)),
+  );
   formatReport(root, out);
 }

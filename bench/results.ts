@@ -52,14 +52,19 @@ export interface SuiteResult {
 
 /** Every `node*.json` in `dir`, oldest Node first. */
 export function loadResults(dir: string): SuiteResult[] {
+  return loadByNode<SuiteResult>(dir, /^node\d+\.json$/);
+}
+
+/** Every result file in `dir` whose name matches `pattern`, oldest Node first (none when `dir` is missing). */
+export function loadByNode<T extends { node: string }>(dir: string, pattern: RegExp): T[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => /^node\d+\.json$/.test(f));
+    names = readdirSync(dir).filter((f) => pattern.test(f));
   } catch {
     return [];
   }
   return names
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SuiteResult)
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T)
     .sort((a, b) => major(a.node) - major(b.node));
 }
 

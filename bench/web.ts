@@ -46,7 +46,16 @@
  * in flight when it stops each measurement (at most its connections): the
  * server answered them, their tasks ran, the client had hung up.
  *
- * Targets: weft without tasks costs < 2% rps; one task per request < 5%.
+ * Then the same servers again, over in-memory connections (web-memory.ts:
+ * a pair of streams per connection, the client in the same thread): many
+ * short rounds, each framework's variants back to back, CPU of the process
+ * per request. Without the kernel and the second thread this is the steady
+ * figure, and each round's weft figure is compared with the bare figure of
+ * the same round (median of those differences, with their quartiles).
+ *
+ * Targets: CPU per request over the bare framework, in memory: ≤ 3 µs for
+ * weft's adapter, ≤ 6 µs with one background task. Also reported: rps
+ * overhead under TCP load (< 2% and < 5% were the first targets).
  *
  * weft comes from its TypeScript sources, run through tsx, like the other
  * benchmarks. tsx's esbuild transform wraps every named closure in a
@@ -54,16 +63,18 @@
  * and the request path creates several per request: `--dist` measures the
  * build that users install instead (`npm run build` first).
  *
- * Usage: npm run bench:web [-- --rounds 5 --duration 2] [-- --quick] [-- --only hono] [-- --dist]
+ * Usage: npm run bench:web [-- --rounds 5 --duration 2] [-- --memory-rounds 40 --memory-requests 2000] [-- --quick] [-- --only hono] [-- --dist]
  *   --quick: 1 round of 0.5 s per contender, short warm-up (~20 s in all).
  *   --only TEXT: only the frameworks whose name contains TEXT (for
  *   profiling one: node --cpu-prof --import tsx bench/web.ts --only node).
  *   --dist: weft from dist/ (the build) instead of src/.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import autocannon from 'autocannon';
 import express from 'express';
@@ -71,16 +82,23 @@ import Fastify, { type FastifyPluginAsync } from 'fastify';
 import { Hono } from 'hono';
 import type { WeftVariables } from '../src/web/hono/index.js';
 import type { BackgroundTasks, Supervisor, WebOptions } from '../src/web/index.js';
+import { writeReport } from './report-file.js';
+import { major } from './results.js';
 import { collectsGarbage, flag, median, numberArg, spread, textArg, time } from './stats.js';
+import { drive } from './web-memory.js';
+import { pairedExtra, WEB_TARGETS, type WebSuiteResult } from './web-results.js';
 
 const QUICK = flag('quick');
 const arg = numberArg;
 const ROUNDS = arg('rounds', QUICK ? 1 : 5);
 const DURATION = arg('duration', QUICK ? 0.5 : 2);
 const WARMUP_DURATION = QUICK ? 0.3 : 1;
+const MEMORY_ROUNDS = arg('memory-rounds', QUICK ? 5 : 40);
+const MEMORY_REQUESTS = arg('memory-requests', QUICK ? 500 : 2_000);
 const CONNECTIONS = 10;
 const ONLY = textArg('only', '');
 const DIST = flag('dist');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where weft comes from: its TypeScript sources (through tsx), or the build. */
 const ROOT = DIST ? 'dist' : 'src';
 const EXT = DIST ? 'js' : 'ts';
@@ -109,6 +127,8 @@ function bump(counts: Counts): void {
 
 interface Built {
   url: string;
+  /** The Node HTTP server, for the in-memory measurements. */
+  server: Server;
   close: () => Promise<void>;
 }
 
@@ -125,6 +145,7 @@ function listen(server: Server): Promise<Built> {
       const { port } = server.address() as AddressInfo;
       resolve({
         url: `http://127.0.0.1:${port}/`,
+        server,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
@@ -219,7 +240,7 @@ const allFrameworks: Framework[] = [
           });
           await app.listen({ port: 0, host: '127.0.0.1' });
           const { port } = app.server.address() as AddressInfo;
-          return { url: `http://127.0.0.1:${port}/`, close: () => app.close() };
+          return { url: `http://127.0.0.1:${port}/`, server: app.server, close: () => app.close() };
         },
       },
   typeof honoAdapter === 'string'
@@ -258,6 +279,8 @@ interface Contender {
   cpu: number[];
   /** The same, before weft ran (bare only). */
   pureCpu: number[];
+  /** CPU µs per request over in-memory connections, each measured round. */
+  memory: number[];
   /** Set when a check failed: the framework is measured no further. */
   failure?: string;
 }
@@ -360,6 +383,7 @@ for (const framework of frameworks) {
         pure: [],
         cpu: [],
         pureCpu: [],
+        memory: [],
       });
     } catch (error) {
       notes.push(
@@ -394,7 +418,35 @@ for (let round = -1; round < ROUNDS; round++) {
   }
 }
 
-// 3. Drain, then check the counts.
+// 3. In memory: each framework's variants back to back, in a rotating
+// order, many short rounds; each round's weft figures are compared with the
+// bare figure of the same round.
+async function measureInMemory(c: Contender, requests: number, into?: number[]): Promise<void> {
+  if (c.failure !== undefined) return;
+  try {
+    const before = process.cpuUsage();
+    const seen = await drive(c.built.server, CONNECTIONS, requests);
+    const used = process.cpuUsage(before);
+    if (seen.notOk !== 0) throw new Error(`in memory: ${seen.notOk} responses were not 200`);
+    c.ok += seen.responses;
+    await idle(c.supervisor);
+    into?.push((used.user + used.system) / requests);
+  } catch (error) {
+    c.failure = `${c.variant}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+for (let round = -1; round < MEMORY_ROUNDS; round++) {
+  for (const name of names) {
+    for (let k = 0; k < VARIANTS.length; k++) {
+      const c = of(name, VARIANTS[(Math.max(round, 0) + k) % VARIANTS.length]!);
+      if (c === undefined) continue;
+      if (round < 0) await measureInMemory(c, MEMORY_REQUESTS * 2);
+      else await measureInMemory(c, MEMORY_REQUESTS, c.memory);
+    }
+  }
+}
+
+// 4. Drain, then check the counts.
 for (const c of contenders) {
   const { cancelled } = await c.supervisor.shutdown({ graceMs: 10_000 });
   await c.built.close();
@@ -435,8 +487,22 @@ const micros = (xs: number[], base: number[] | undefined): string => {
     base === undefined || base.length === 0 ? '' : ` (+${(m - median(base)).toFixed(1)})`;
   return `${m.toFixed(1)}${extra}`;
 };
-const columns = ['median rps', 'IQR rps', 'overhead', 'vs before weft', 'server µs/req'];
-const widths = [12, 15, 10, 16, 16];
+const paired = (xs: number[], base: number[] | undefined): number[] | undefined =>
+  base === undefined ? undefined : pairedExtra(xs, base);
+const inMemory = (xs: number[], base: number[] | undefined): string => {
+  if (xs.length === 0) return '—';
+  const d = base === xs ? undefined : paired(xs, base);
+  return `${median(xs).toFixed(1)}${d === undefined ? '' : ` (+${d[0]!.toFixed(1)}, ${d[1]!.toFixed(1)}–${d[2]!.toFixed(1)})`}`;
+};
+const columns = [
+  'median rps',
+  'IQR rps',
+  'overhead',
+  'vs before weft',
+  'server µs/req',
+  'in memory µs/req',
+];
+const widths = [12, 15, 10, 16, 16, 26];
 const row = (first: string, cells: string[]): string =>
   `  ${first.padEnd(26)}${cells.map((c, i) => c.padStart(widths[i]!)).join('')}`;
 
@@ -459,10 +525,12 @@ for (const name of names) {
         '—',
         '—',
         micros(bareC.pureCpu, undefined),
+        '',
       ]),
     );
   }
   const cost: Partial<Record<Variant, number>> = {};
+  const micro: Partial<Record<Variant, number>> = {};
   for (const variant of VARIANTS) {
     const c = of(name, variant);
     if (c === undefined || c.rps.length === 0) continue;
@@ -475,8 +543,11 @@ for (const name of names) {
         variant === 'bare' ? '—' : overhead(m, bareRps),
         overhead(m, pureRps),
         micros(c.cpu, variant === 'bare' ? bareC?.pureCpu : bareC?.cpu),
+        inMemory(c.memory, bareC?.memory),
       ]),
     );
+    const extra = paired(c.memory, bareC?.memory);
+    if (variant !== 'bare' && extra !== undefined) micro[variant] = extra[0]!;
   }
   const failures = contenders.filter((c) => c.framework === name && c.failure !== undefined);
   for (const c of failures) {
@@ -498,12 +569,58 @@ for (const name of names) {
       ? `${v} ${pct} < ${target * 100}% ok`
       : `${v} ${pct} ≥ ${target * 100}% MISSED`;
   };
-  verdicts.push(`  ${name.padEnd(12)}${show('weft', 0.02)}; ${show('weft+task', 0.05)}`);
+  const showMicro = (v: Variant, target: number): string => {
+    const x = micro[v];
+    if (x === undefined) return `${v} —`;
+    return `${v} +${x.toFixed(1)} µs ${x <= target ? `≤ ${target} ok` : `> ${target} MISSED`}`;
+  };
+  verdicts.push(
+    `  ${name.padEnd(12)}${showMicro('weft', WEB_TARGETS.weft)}; ${showMicro('weft+task', WEB_TARGETS['weft+task'])}   (rps: ${show('weft', 0.02)}; ${show('weft+task', 0.05)})`,
+  );
 }
-console.log('targets (rps overhead vs bare, same run): weft < 2%, weft+task < 5%');
+console.log(
+  "targets: CPU per request over the bare framework, in memory (median of the rounds' differences): weft ≤ 3 µs, weft+task ≤ 6 µs (rps overhead under TCP load, same run: weft < 2%, weft+task < 5%)",
+);
 for (const line of verdicts) console.log(line);
 for (const note of notes) console.log(`note: ${note}`);
 console.log(
-  `(${elapsed.toFixed(1)} s in all; overhead = (bare − variant) / bare on medians; "vs before weft": against the bare server measured before weft first ran; server µs/req: CPU of the servers' thread per request handled, (+ extra over bare))`,
+  `(${elapsed.toFixed(1)} s in all; overhead = (bare − variant) / bare on medians; "vs before weft": against the bare server measured before weft first ran; server µs/req: CPU of the servers' thread per request handled under TCP load, (+ extra over bare); in memory µs/req: CPU of the process per request over in-memory connections, ${MEMORY_ROUNDS} rounds of ${MEMORY_REQUESTS} requests, (+ median extra over the bare server in the same round, its quartiles))`,
 );
 if (failed) process.exitCode = 1;
+else if (QUICK || ONLY !== '') {
+  console.log('(a quick or partial run: bench/results and BENCHMARKS.md are left as they are)');
+} else {
+  // A full run: its results join the others', and BENCHMARKS.md is rewritten from them all.
+  const suite: WebSuiteResult = {
+    node: process.version,
+    date: new Date().toISOString().slice(0, 10),
+    dist: DIST,
+    settings: {
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      duration: DURATION,
+      memoryRounds: MEMORY_ROUNDS,
+      memoryRequests: MEMORY_REQUESTS,
+    },
+    frameworks: names.map((name) => {
+      const withTask = of(name, 'weft+task');
+      return {
+        name,
+        rows: VARIANTS.flatMap((variant) => {
+          const c = of(name, variant);
+          return c === undefined ? [] : [{ variant, rps: c.rps, cpu: c.cpu, memory: c.memory }];
+        }),
+        handled: withTask?.counts.handled ?? 0,
+        tasks: withTask?.counts.tasks ?? 0,
+      };
+    }),
+    seconds: elapsed,
+  };
+  const resultsDir = resolve(REPO, textArg('results', 'bench/results'));
+  const out = resolve(REPO, textArg('out', 'BENCHMARKS.md'));
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `web-node${major(process.version)}.json`);
+  writeFileSync(file, `${JSON.stringify(suite, null, 1)}\n`);
+  writeReport(REPO, resultsDir, out);
+  console.log(`results in ${file}; ${out} written`);
+}

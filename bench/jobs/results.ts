@@ -1,12 +1,4 @@
-/**
- * Results of `npm run bench:jobs`: one JSON file per Node version
- * (`bench/results/jobs-node<major>.json`), kept sample by sample, from
- * which the Jobs section of `BENCHMARKS.md` is generated.
- */
-
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { major } from '../results.js';
+import { loadByNode } from '../results.js';
 import type { JobsLibrary } from './contender.js';
 
 /** Latency percentiles over every job of a run, in ms. */
@@ -94,13 +86,5 @@ export interface JobsSuiteResult {
 
 /** Every `jobs-node*.json` in `dir`, oldest Node first. */
 export function loadJobsResults(dir: string): JobsSuiteResult[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((f) => /^jobs-node\d+\.json$/.test(f));
-  } catch {
-    return [];
-  }
-  return names
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as JobsSuiteResult)
-    .sort((a, b) => major(a.node) - major(b.node));
+  return loadByNode<JobsSuiteResult>(dir, /^jobs-node\d+\.json$/);
 }
