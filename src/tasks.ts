@@ -35,7 +35,6 @@ import {
   checkOptionalBoolean,
   checkOptionalString,
   checkOptions,
-  firstError,
   isThenable,
   show,
 } from './internal/validate.js';
@@ -447,11 +446,11 @@ export class Task<T> extends Scope implements PromiseLike<T> {
       }
     }
     if (options !== undefined) {
-      const error = firstError(
-        checkOptions('options', options),
-        checkOptionalString('options.name', options?.name),
-        checkOptionalBoolean('options.eager', options?.eager),
-      );
+      // A chain, not firstError(...): its rest array is an allocation per named task.
+      const error =
+        checkOptions('options', options) ??
+        checkOptionalString('options.name', options?.name) ??
+        checkOptionalBoolean('options.eager', options?.eager);
       if (error !== undefined) throw error;
     }
     super();
