@@ -406,21 +406,31 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
-// 2. Everyone, interleaved: each framework's variants back to back, in a rotating order.
-for (let round = -1; round < ROUNDS; round++) {
-  for (const name of names) {
-    for (let k = 0; k < VARIANTS.length; k++) {
-      const c = of(name, VARIANTS[(Math.max(round, 0) + k) % VARIANTS.length]!);
-      if (c === undefined) continue;
-      if (round < 0) await measureInto(c, WARMUP_DURATION);
-      else await measureInto(c, DURATION, c.rps, c.cpu);
+/**
+ * A warm-up round, then `rounds` rounds: in each, every framework's variants
+ * back to back, in an order that rotates from round to round.
+ */
+async function interleaved(
+  rounds: number,
+  visit: (c: Contender, warmUp: boolean) => Promise<void>,
+): Promise<void> {
+  for (let round = -1; round < rounds; round++) {
+    for (const name of names) {
+      for (let k = 0; k < VARIANTS.length; k++) {
+        const c = of(name, VARIANTS[(Math.max(round, 0) + k) % VARIANTS.length]!);
+        if (c !== undefined) await visit(c, round < 0);
+      }
     }
   }
 }
 
-// 3. In memory: each framework's variants back to back, in a rotating
-// order, many short rounds; each round's weft figures are compared with the
-// bare figure of the same round.
+// 2. Everyone, interleaved.
+await interleaved(ROUNDS, (c, warmUp) =>
+  warmUp ? measureInto(c, WARMUP_DURATION) : measureInto(c, DURATION, c.rps, c.cpu),
+);
+
+// 3. In memory, interleaved the same way, many short rounds: each round's
+// weft figures are compared with the bare figure of the same round.
 async function measureInMemory(c: Contender, requests: number, into?: number[]): Promise<void> {
   if (c.failure !== undefined) return;
   try {
@@ -435,16 +445,9 @@ async function measureInMemory(c: Contender, requests: number, into?: number[]):
     c.failure = `${c.variant}: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
-for (let round = -1; round < MEMORY_ROUNDS; round++) {
-  for (const name of names) {
-    for (let k = 0; k < VARIANTS.length; k++) {
-      const c = of(name, VARIANTS[(Math.max(round, 0) + k) % VARIANTS.length]!);
-      if (c === undefined) continue;
-      if (round < 0) await measureInMemory(c, MEMORY_REQUESTS * 2);
-      else await measureInMemory(c, MEMORY_REQUESTS, c.memory);
-    }
-  }
-}
+await interleaved(MEMORY_ROUNDS, (c, warmUp) =>
+  warmUp ? measureInMemory(c, MEMORY_REQUESTS * 2) : measureInMemory(c, MEMORY_REQUESTS, c.memory),
+);
 
 // 4. Drain, then check the counts.
 for (const c of contenders) {
@@ -487,13 +490,11 @@ const micros = (xs: number[], base: number[] | undefined): string => {
     base === undefined || base.length === 0 ? '' : ` (+${(m - median(base)).toFixed(1)})`;
   return `${m.toFixed(1)}${extra}`;
 };
-const paired = (xs: number[], base: number[] | undefined): number[] | undefined =>
-  base === undefined ? undefined : pairedExtra(xs, base);
-const inMemory = (xs: number[], base: number[] | undefined): string => {
-  if (xs.length === 0) return '—';
-  const d = base === xs ? undefined : paired(xs, base);
-  return `${median(xs).toFixed(1)}${d === undefined ? '' : ` (+${d[0]!.toFixed(1)}, ${d[1]!.toFixed(1)}–${d[2]!.toFixed(1)})`}`;
-};
+/** The in-memory figure, and its extra over bare (`d`: median, quartiles) when there is one. */
+const inMemory = (xs: number[], d: number[] | undefined): string =>
+  xs.length === 0
+    ? '—'
+    : `${median(xs).toFixed(1)}${d === undefined ? '' : ` (+${d[0]!.toFixed(1)}, ${d[1]!.toFixed(1)}–${d[2]!.toFixed(1)})`}`;
 const columns = [
   'median rps',
   'IQR rps',
@@ -534,6 +535,8 @@ for (const name of names) {
   for (const variant of VARIANTS) {
     const c = of(name, variant);
     if (c === undefined || c.rps.length === 0) continue;
+    const extra =
+      variant === 'bare' || bareC === undefined ? undefined : pairedExtra(c.memory, bareC.memory);
     const m = median(c.rps);
     if (variant !== 'bare' && bareRps !== undefined) cost[variant] = (bareRps - m) / bareRps;
     console.log(
@@ -543,11 +546,10 @@ for (const name of names) {
         variant === 'bare' ? '—' : overhead(m, bareRps),
         overhead(m, pureRps),
         micros(c.cpu, variant === 'bare' ? bareC?.pureCpu : bareC?.cpu),
-        inMemory(c.memory, bareC?.memory),
+        inMemory(c.memory, extra),
       ]),
     );
-    const extra = paired(c.memory, bareC?.memory);
-    if (variant !== 'bare' && extra !== undefined) micro[variant] = extra[0]!;
+    if (extra !== undefined) micro[variant] = extra[0];
   }
   const failures = contenders.filter((c) => c.framework === name && c.failure !== undefined);
   for (const c of failures) {

@@ -1,3 +1,9 @@
+/**
+ * Results of `npm run bench:jobs`: one JSON file per Node version
+ * (`bench/results/jobs-node<major>.json`), kept sample by sample, from
+ * which the Jobs section of `BENCHMARKS.md` is generated.
+ */
+
 import { loadByNode } from '../results.js';
 import type { JobsLibrary } from './contender.js';
 
